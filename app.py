@@ -1,0 +1,11 @@
+"""recruit-dash: the app's entry point. Pages live in pages/; the logic lives in recruit_dash."""
+
+import streamlit as st
+
+st.set_page_config(page_title="recruit-dash", page_icon=":material/insights:", layout="wide")
+
+navigation = st.navigation([
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+])
+navigation.run()

@@ -1,0 +1,31 @@
+"""Overview: this period against the last, and what needs attention."""
+
+import streamlit as st
+
+from recruit_dash import charts, metrics
+from recruit_dash.periods import period_to_date, previous_period, same_point_before
+from recruit_dash.ui import components
+
+ingested, as_of = components.page_start("Overview")
+kind = components.period_picker("overview")
+period = period_to_date(as_of, kind)
+previous = same_point_before(period, kind)
+components.as_of_caption(as_of)
+st.subheader(period.label)
+st.caption(f"Changes compare with {previous.label}: the same number of days into the previous "
+           f"{kind}.")
+figures = metrics.headline_figures(ingested.model, period, previous, as_of)
+components.figure_cards(figures)
+
+st.subheader("Needs attention")
+for item in metrics.needs_attention(ingested.model, as_of):
+    with st.expander(f"{item.label}: {len(item.rows):,}", expanded=False):
+        st.caption(item.definition)
+        st.dataframe(item.rows, hide_index=True, width="stretch")
+        components.downloads(item.rows, item.label.lower().replace(" ", "_"),
+                             f"overview_{item.label}")
+
+trend = metrics.weekly_milestones(ingested.model, ("lead", "shortlist", "interview", "started"),
+                                  previous_period(previous, kind).start, as_of)
+st.plotly_chart(charts.weekly_trend(trend, "Milestones per week"), width="stretch",
+                key="overview_trend")

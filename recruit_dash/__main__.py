@@ -1,0 +1,7 @@
+"""Entry point for `python -m recruit_dash`."""
+
+import sys
+
+from recruit_dash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,91 @@
+"""Writing tables for people to open in Excel: safe from formula injection, dates as ISO."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Return a text cell that cannot run as a formula; numbers and dates stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy for export: text cells neutralised, dates as YYYY-MM-DD text."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[str(column)] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            out[str(column)] = values.astype(object).where(values.notna(), None)
+        else:
+            out[str(column)] = values.astype(object).where(values.notna(), None).map(neutralise)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return a CSV export (UTF-8 with BOM, so Excel reads accents right)."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Return an Excel workbook with one sheet per frame; every text cell is stored as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        sheet = workbook.create_sheet(title=name[:31] or "Sheet")
+        plain = _plain_frame(frame)
+        sheet.append([str(column) for column in plain.columns])
+        for row in plain.itertuples(index=False, name=None):
+            cells = []
+            for value in row:
+                if isinstance(value, str):
+                    # Typed as a string cell, "=HYPERLINK(...)" shows as those characters and
+                    # never runs, without the apostrophe a CSV needs.
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a frame of plain Python values: dates as ISO text, missing as None."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[str(column)] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+        else:
+            out[str(column)] = [None if _missing(value) else (value.item() if hasattr(value, "item")
+                                                              else value) for value in values]
+    return pd.DataFrame(out)
+
+
+def _missing(value: object) -> bool:
+    """Return whether a cell is empty (None, NaN, NA, NaT)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Return a Parquet export of the table as it is (typed, not for Excel)."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()

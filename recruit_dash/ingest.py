@@ -1,0 +1,606 @@
+"""The ingest chain: read -> locate header -> map -> coerce -> validate -> model.
+
+Each step returns new frames and the problems it met; nothing is mutated and no row vanishes:
+every row of every sheet is accepted, quarantined with a reason, or counted as blank.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recruit_dash import validation
+from recruit_dash.coerce import (
+    clean_names,
+    clean_text,
+    parse_dates,
+    parse_flags,
+    parse_money,
+    per_unique,
+)
+from recruit_dash.errors import WorkbookError
+from recruit_dash.mapping import ColumnMapping, SheetLayout, understand_sheet
+from recruit_dash.model import (
+    ACTIVITIES,
+    CHECKINS,
+    FEEDBACK,
+    FILLED,
+    IGNORED,
+    ISSUES,
+    LADDER,
+    LEADS,
+    LOST,
+    MILESTONES,
+    ON_HOLD,
+    OPEN,
+    PLACEMENTS,
+    STAGE_ORDER,
+    Model,
+    conform,
+)
+from recruit_dash.reading import RawSheet, sheet_loaders
+from recruit_dash.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header, status_meaning
+
+SHEET_THREADS = min(4, os.cpu_count() or 1)
+MAX_CELL_ISSUES_PER_COLUMN = 200  # beyond this, one summary issue says how many more
+_TOTALS = r"(grand\s+)?(sub\s*)?totals?\b"  # matched against lower-cased text
+
+# Post-placement check-ins (seed 004): days after the start date, keyed by words in the header.
+CHECKIN_SCHEDULE: tuple[tuple[str, int], ...] = (
+    ("pre start", -3), ("before start", -3), ("day 1", 0), ("first day", 0), ("week 1", 7),
+    ("day 30", 30), ("month 1", 30), ("day 90", 90), ("month 3", 90),
+)
+
+
+@dataclass
+class SheetReport:
+    """What we understood of one sheet and how every one of its rows was used."""
+
+    name: str
+    role: str
+    reason: str = ""
+    header_row: int | None = None  # counted from 1, as Excel does
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    rows_blank: int = 0
+    columns: tuple[ColumnMapping, ...] = ()
+    shape: str = ""
+    notes: list[str] = field(default_factory=list)
+    unmapped_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hidden: bool = False
+
+
+@dataclass
+class FileReport:
+    """One uploaded file: readable or not, and its sheets."""
+
+    path: str
+    ok: bool
+    error: str | None = None
+    sheets: list[SheetReport] = field(default_factory=list)
+
+
+@dataclass
+class Ingested:
+    """The result of reading files: what we understood of each, and the pipeline model."""
+
+    files: list[FileReport]
+    model: Model
+
+
+@dataclass
+class _Built:
+    """Records made from one sheet: canonical frames, quarantine reasons and cell issues."""
+
+    tables: dict[str, pd.DataFrame]
+    reasons: pd.Series  # per body row: "" when accepted
+    issues: list[dict]
+    notes: list[str] = field(default_factory=list)
+    unmapped_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    shape: str = ""
+
+
+def ingest_paths(paths: list[str | Path]) -> Ingested:
+    """Return the model and reports for files on disk."""
+    return ingest_files([(str(path), Path(path).read_bytes()) for path in paths])
+
+
+def ingest_files(files: list[tuple[str, bytes]]) -> Ingested:
+    """Return the model and reports for uploaded files given as (name, bytes)."""
+    reports: list[FileReport] = []
+    parts: list[dict[str, pd.DataFrame]] = []
+    for name, data in files:
+        report, tables = ingest_file(name, data)
+        reports.append(report)
+        parts.append(tables)
+    return Ingested(reports, combine(parts))
+
+
+def ingest_file(name: str, data: bytes) -> tuple[FileReport, dict[str, pd.DataFrame]]:
+    """Return one file's report and its canonical frames (before combining with other files)."""
+    file_name = Path(name).name
+    try:
+        loaders = sheet_loaders(data, file_name)
+        # Sheets are parsed in parallel: the reader and most of pandas release the GIL.
+        with ThreadPoolExecutor(max_workers=SHEET_THREADS) as pool:
+            results = list(pool.map(lambda load: ingest_sheet(load(), file_name), loaders))
+    except WorkbookError as error:
+        return FileReport(name, False, str(error)), {}
+    reports: list[SheetReport] = []
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for report, built in results:
+        reports.append(report)
+        for table_name, frame in built.items():
+            tables.setdefault(table_name, []).append(frame)
+    used = [report for report in reports if report.role != IGNORED]
+    if not used:
+        reasons = "; ".join(f"'{report.name}': {report.reason}" for report in reports)
+        return FileReport(name, False, f"'{file_name}' has no sheet of records we can use "
+                                       f"({reasons}). A summary or pivot report cannot be "
+                                       "imported: upload the tracker it was made from.",
+                          reports), {}
+    return FileReport(name, True, None, reports), {
+        table_name: pd.concat(frames, ignore_index=True) for table_name, frames in tables.items()
+    }
+
+
+def ingest_sheet(raw: RawSheet, file_name: str) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
+    """Return one sheet's report and canonical frames."""
+    layout = understand_sheet(raw.name, raw.cells, raw.hidden)
+    if layout.role == IGNORED:
+        return _ignored_sheet(raw, layout, file_name), {}
+    body = _body(raw.cells, layout.header_row)
+    excel_rows = pd.Series(body.index + 1, index=body.index)
+    blank = body.isna().all(axis=1)
+    headers = [column.source or f"Column {column.index + 1}" for column in layout.columns]
+    upfront = _upfront_reasons(body, blank, excel_rows)
+    builder = _BUILDERS[layout.role]
+    kept = body[~blank & (upfront == "")]
+    built = builder(kept, layout, raw.name, file_name, excel_rows)
+    reasons = upfront.copy()
+    reasons.loc[built.reasons.index] = built.reasons
+    quarantined = ~blank & (reasons != "")
+    source = dict(source_file=file_name, source_sheet=raw.name)
+    issues = [dict(file=file_name, sheet=raw.name, **issue) for issue in built.issues]
+    issues += [dict(file=file_name, sheet=raw.name, row=int(excel_rows[index]), column=None,
+                    value=None, problem=f"row quarantined: {reasons[index]}")
+               for index in reasons.index[quarantined]]
+    quarantine_frame = body[quarantined].copy()
+    quarantine_frame.columns = _unique(headers + [f"Column {i + 1}" for i in
+                                                  range(len(headers), body.shape[1])])[:body.shape[1]]
+    quarantine_frame.insert(0, "Reason", reasons[quarantined])
+    quarantine_frame.insert(0, "Row", excel_rows[quarantined])
+    report = SheetReport(
+        raw.name, layout.role, "", layout.header_row + 1,
+        rows_read=len(body), rows_blank=int(blank.sum()),
+        rows_quarantined=int(quarantined.sum()),
+        rows_accepted=int(len(body) - blank.sum() - quarantined.sum()),
+        columns=layout.columns, shape=built.shape, notes=built.notes,
+        unmapped_values=built.unmapped_values, quarantined=quarantine_frame.reset_index(drop=True),
+        hidden=raw.hidden,
+    )
+    tables = {name: frame.assign(**source) if name != "issues" else frame
+              for name, frame in built.tables.items()}
+    tables["issues"] = pd.DataFrame(issues, columns=list(ISSUES.columns))
+    return report, tables
+
+
+def _ignored_sheet(raw: RawSheet, layout: SheetLayout, file_name: str) -> SheetReport:
+    """Return the report of a sheet we do not use: its rows are all held back with the reason."""
+    blank = raw.cells.isna().all(axis=1)
+    held = raw.cells[~blank].copy()
+    held.columns = [f"Column {index + 1}" for index in range(held.shape[1])]
+    held.insert(0, "Reason", f"sheet not used: {layout.reason}")
+    held.insert(0, "Row", held.index + 1)
+    return SheetReport(raw.name, IGNORED, layout.reason,
+                       None if layout.header_row is None else layout.header_row + 1,
+                       rows_read=len(raw.cells), rows_accepted=0, rows_quarantined=len(held),
+                       rows_blank=int(blank.sum()), columns=layout.columns,
+                       quarantined=held.reset_index(drop=True), hidden=raw.hidden)
+
+
+def _body(cells: pd.DataFrame, header_row: int) -> pd.DataFrame:
+    """Return the rows below the header, to the end of the sheet's used range."""
+    return cells.iloc[header_row + 1:]
+
+
+def _upfront_reasons(body: pd.DataFrame, blank: pd.Series, excel_rows: pd.Series) -> pd.Series:
+    """Return reasons for rows that are not records whatever the role: totals and exact repeats."""
+    reasons = pd.Series("", index=body.index, dtype=object)
+    totals = pd.Series(False, index=body.index)
+    for column in list(body.columns)[:3]:  # "TOTAL" sits in one of the first columns
+        totals |= per_unique(body[column], _is_totals_label).fillna(False).astype(bool)
+    totals &= ~blank
+    reasons[totals] = "totals row, not a record"
+    candidates = body[~blank & ~totals]
+    # Hash each row once; only rows whose hash repeats are compared in full.
+    hashes = pd.util.hash_pandas_object(candidates, index=False)
+    suspects = candidates[hashes.duplicated(keep=False)]
+    duplicated = suspects.duplicated(keep="first")
+    if duplicated.any():
+        firsts = suspects.reset_index().groupby(list(suspects.columns), dropna=False)["index"]
+        first_of = firsts.transform("first")
+        first_of.index = suspects.index
+        for index in duplicated.index[duplicated]:
+            reasons[index] = f"exact duplicate of row {int(excel_rows[first_of[index]])}"
+    return reasons
+
+
+def _is_totals_label(values: pd.Series) -> pd.Series:
+    """Return which distinct cell texts label a totals row ("TOTAL", "Grand Total", "Subtotal")."""
+    return values.str.strip().str.lower().str.match(_TOTALS).fillna(False).astype(bool)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Return names made unique by numbering repeats."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+class _Sheet:
+    """Access to one sheet's kept rows by canonical field, recording cell issues as it goes."""
+
+    def __init__(self, body: pd.DataFrame, layout: SheetLayout, sheet: str, excel_rows: pd.Series):
+        self.body = body
+        self.fields = layout.field_columns()
+        self.headers = {column.index: column.source for column in layout.columns}
+        self.sheet = sheet
+        self.excel_rows = excel_rows
+        self.issues: list[dict] = []
+        self.notes: list[str] = []
+        self.year_hint = _year_hint(sheet)
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def raw(self, name: str, nth: int = 0) -> pd.Series:
+        if name not in self.fields:
+            return pd.Series(pd.NA, index=self.body.index, dtype="string")
+        return self.body[self.fields[name][nth]]
+
+    def text(self, name: str) -> pd.Series:
+        return clean_text(self.raw(name))
+
+    def names(self, name: str) -> pd.Series:
+        return clean_names(self.raw(name))
+
+    def dates(self, name: str, column_index: int | None = None):
+        index = column_index if column_index is not None else (
+            self.fields[name][0] if name in self.fields else None)
+        if index is None:
+            return parse_dates(pd.Series(pd.NA, index=self.body.index, dtype="string"))
+        parsed = parse_dates(self.body[index], year_hint=self.year_hint)
+        header = self.headers.get(index, name)
+        self.notes += [f"'{header}': {note}" for note in parsed.notes]
+        self._flag(index, parsed.failed, "not a date we can read")
+        return parsed
+
+    def money(self, name: str) -> pd.Series:
+        numbers, failed = parse_money(self.raw(name))
+        if name in self.fields:
+            self._flag(self.fields[name][0], failed, "not a number")
+        return numbers
+
+    def flags(self, name: str) -> pd.Series:
+        values, failed = parse_flags(self.raw(name))
+        if name in self.fields:
+            self._flag(self.fields[name][0], failed, "not yes or no")
+        return values
+
+    def _flag(self, index: int, failed: pd.Series, problem: str) -> None:
+        rows = failed.index[failed]
+        header = self.headers.get(index, "")
+        for row in rows[:MAX_CELL_ISSUES_PER_COLUMN]:
+            self.issues.append(dict(row=int(self.excel_rows[row]), column=header,
+                                    value=str(self.body.at[row, index]), problem=problem))
+        if len(rows) > MAX_CELL_ISSUES_PER_COLUMN:
+            self.issues.append(dict(row=None, column=header, value=None,
+                                    problem=f"{problem}: {len(rows) - MAX_CELL_ISSUES_PER_COLUMN} "
+                                            "more cells like this"))
+
+    def unmapped(self, what: str, values: pd.Series, known: pd.Series) -> dict[str, int]:
+        """Record values we could not map, with their counts, as issues."""
+        counts = values[~known & values.notna()].value_counts()
+        for value, count in counts.items():
+            self.issues.append(dict(row=None, column=what, value=str(value),
+                                    problem=f"{what} value not understood ({count} rows); "
+                                            "map it on the Data page"))
+        return {str(value): int(count) for value, count in counts.items()}
+
+
+def _year_hint(sheet: str) -> int | None:
+    """Return a year named in a sheet's name, for dates written without one."""
+    match = re.search(r"\b(19|20)\d{2}\b", sheet)
+    return int(match.group(0)) if match else None
+
+
+def _ids(sheet: _Sheet, name: str, prefix: str) -> pd.Series:
+    """Return the id column, or ids made from the sheet and row when the sheet has none."""
+    made = prefix + sheet.sheet + "!" + sheet.excel_rows[sheet.body.index].astype(str)
+    if not sheet.has(name):
+        return made.astype("string")
+    ids = sheet.text(name)
+    return ids.astype("string")
+
+
+@lru_cache(maxsize=4096)
+def stage_from_name(name: str) -> str | None:
+    """Return the stage id a stage name, column title or status means, or None."""
+    key = normalise_header(name)
+    stripped = " ".join(re.sub(r"\b(date|dates|on|when|reached)\b", " ", key).split())
+    for candidate in (key, stripped):
+        for stage in LADDER:
+            if candidate in (normalise_header(stage.label), stage.id.replace("_", " "),
+                             *(normalise_header(s) for s in stage.synonyms)):
+                return stage.id
+        meaning = status_meaning(candidate)
+        if meaning and meaning[0]:
+            return meaning[0]
+    return None
+
+
+def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
+                excel_rows: pd.Series) -> _Built:
+    """Return leads and milestones from a wide, status-only or event-log lead sheet."""
+    sheet = _Sheet(body, layout, sheet_name, excel_rows)
+    reasons = pd.Series("", index=body.index, dtype=object)
+    understood = body[[index for indexes in sheet.fields.values() for index in indexes]]
+    empty = understood.isna().all(axis=1) if understood.shape[1] else pd.Series(True, index=body.index)
+    reasons[empty] = "no value in any column we understand"
+    lead_ids = _ids(sheet, "lead_id", "")
+    missing_id = lead_ids.isna() & ~empty
+    reasons[missing_id] = "no lead ID"
+    event_log = sheet.has("stage") and sheet.has("stage_on")
+    unmapped: dict[str, dict[str, int]] = {}
+    if not event_log:
+        repeated = lead_ids.duplicated(keep="first") & lead_ids.notna() & (reasons == "")
+        if repeated.any():
+            first_row = excel_rows[lead_ids[~lead_ids.duplicated()].index]
+            first_row.index = lead_ids[~lead_ids.duplicated()].to_numpy()
+            for index in repeated.index[repeated]:
+                reasons[index] = f"lead ID '{lead_ids[index]}' is already on row {first_row[lead_ids[index]]}"
+    keep = reasons == ""
+    leads = pd.DataFrame({"lead_id": lead_ids}, index=body.index)
+    for name in ("consultant", "client", "contact", "candidate"):
+        leads[name] = sheet.names(name)
+    for name in ("role", "source", "status", "notes"):
+        leads[name] = sheet.text(name)
+    created = sheet.dates("created_on")
+    leads["created_on"] = created.values
+    leads["next_action_on"] = sheet.dates("next_action_on").values
+    leads["fee"] = sheet.money("fee")
+    milestone_parts = []
+    stage_columns = {name[6:]: indexes[0] for name, indexes in sheet.fields.items()
+                     if name.startswith("stage:")}
+    for stage, index in stage_columns.items():
+        parsed = sheet.dates(f"stage:{stage}", index)
+        reached = (parsed.values.notna() | parsed.ticks) & keep
+        milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[reached], "stage": stage,
+                                             "reached_on": parsed.values[reached],
+                                             "source_row": excel_rows[reached[reached].index]}))
+    if "lead" not in stage_columns:
+        dated = created.values.notna() & keep
+        milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[dated], "stage": "lead",
+                                             "reached_on": created.values[dated],
+                                             "source_row": excel_rows[dated[dated].index]}))
+    shape = "wide" if stage_columns else "status-only"
+    if event_log:
+        shape = "event log"
+        names = sheet.text("stage")
+        on = sheet.dates("stage_on").values
+        stages = pd.Series([stage_from_name(value) if isinstance(value, str) else None
+                            for value in names.astype(object)], index=body.index, dtype=object)
+        known = stages.notna()
+        unmapped["stage"] = sheet.unmapped("stage", names, known)
+        use = known & keep
+        milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[use], "stage": stages[use],
+                                             "reached_on": on[use],
+                                             "source_row": excel_rows[use[use].index]}))
+    statuses = leads["status"]
+    meanings = [status_meaning(value) if isinstance(value, str) else None
+                for value in statuses.astype(object)]
+    known_status = pd.Series([meaning is not None for meaning in meanings], index=body.index)
+    if sheet.has("status"):
+        unmapped["status"] = sheet.unmapped("status", statuses, known_status)
+    status_stage = pd.Series([meaning[0] if meaning else None for meaning in meanings],
+                             index=body.index, dtype=object)
+    status_outcome = pd.Series([meaning[1] if meaning else None for meaning in meanings],
+                               index=body.index, dtype=object)
+    with_stage = status_stage.notna() & keep
+    milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[with_stage],
+                                         "stage": status_stage[with_stage],
+                                         "reached_on": pd.NaT,
+                                         "source_row": excel_rows[with_stage[with_stage].index]}))
+    milestones = pd.concat([part for part in milestone_parts if len(part)], ignore_index=True) \
+        if any(len(part) for part in milestone_parts) else MILESTONES.empty()
+    leads["outcome"] = status_outcome.fillna(OPEN)
+    leads = leads[keep]
+    if event_log:
+        leads = leads.groupby("lead_id", sort=False, as_index=False).first()
+    leads["source_row"] = excel_rows[leads.index] if not event_log else None
+    return _Built({"leads": conform(leads, LEADS), "milestones": milestones},
+                  reasons, sheet.issues, sheet.notes, unmapped, shape)
+
+
+def build_activities(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
+                     excel_rows: pd.Series) -> _Built:
+    """Return activities from a long log or a weekly-wide KPI sheet."""
+    sheet = _Sheet(body, layout, sheet_name, excel_rows)
+    reasons = pd.Series("", index=body.index, dtype=object)
+    consultant = sheet.names("consultant")
+    on = sheet.dates("on").values
+    reasons[on.isna()] = "no date we can read"
+    reasons[consultant.isna()] = "no consultant"
+    keep = reasons == ""
+    base = pd.DataFrame({"consultant": consultant, "on": on, "lead_id": sheet.text("lead_id"),
+                         "client": sheet.names("client"), "source_row": excel_rows[body.index]})
+    count_columns = {name[6:]: name for name in sheet.fields if name.startswith("count:")}
+    unmapped: dict[str, dict[str, int]] = {}
+    if count_columns:
+        shape = "weekly counts"
+        parts = []
+        for kind, name in count_columns.items():
+            counts = sheet.money(name)
+            use = keep & counts.notna() & (counts != 0)
+            parts.append(base[use].assign(kind=kind, count=counts[use]))
+        activities = pd.concat(parts, ignore_index=True)
+    else:
+        shape = "activity log"
+        kinds_text = sheet.text("kind")
+        kinds = pd.Series([_activity_kind(value) for value in kinds_text.astype(object)],
+                          index=body.index, dtype=object)
+        unmapped["kind"] = sheet.unmapped("activity type", kinds_text, kinds.notna())
+        counts = sheet.money("count") if sheet.has("count") else pd.Series(1.0, index=body.index)
+        activities = base[keep].assign(kind=kinds[keep].fillna("other"),
+                                       count=counts[keep].fillna(1.0))
+    return _Built({"activities": conform(activities, ACTIVITIES)}, reasons, sheet.issues,
+                  sheet.notes, unmapped, shape)
+
+
+def _activity_kind(value: object) -> str | None:
+    """Return the activity kind a type text means, or None."""
+    if not isinstance(value, str):
+        return None
+    key = normalise_header(value)
+    if key in ACTIVITY_KIND_VOCABULARY:
+        return ACTIVITY_KIND_VOCABULARY[key]
+    for word, kind in (("bd", "bd_call"), ("call", "call"), ("email", "email"),
+                       ("meeting", "meeting"), ("interview", "interview"), ("cv", "cv_sent"),
+                       ("submission", "cv_sent"), ("message", "message")):
+        if word in key.split():
+            return kind
+    return None
+
+
+def build_placements(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
+                     excel_rows: pd.Series) -> _Built:
+    """Return placements and their check-ins."""
+    sheet = _Sheet(body, layout, sheet_name, excel_rows)
+    reasons = pd.Series("", index=body.index, dtype=object)
+    placements = pd.DataFrame({"placement_id": _ids(sheet, "placement_id", "P:")}, index=body.index)
+    for name in ("candidate", "client", "consultant"):
+        placements[name] = sheet.names(name)
+    placements["lead_id"] = sheet.text("lead_id")
+    placements["start_on"] = sheet.dates("start_on").values
+    placements["probation_end_on"] = sheet.dates("probation_end_on").values
+    placements["fee"] = sheet.money("fee")
+    nobody = placements["candidate"].isna() & placements["start_on"].isna()
+    reasons[nobody] = "no candidate and no start date"
+    keep = reasons == ""
+    checkins = []
+    for index in sheet.fields.get("checkin_on", []):
+        header = sheet.headers[index]
+        parsed = sheet.dates("checkin_on", index)
+        offset = _checkin_offset(header)
+        due = placements["start_on"] + pd.to_timedelta(offset, unit="D") if offset is not None \
+            else pd.Series(pd.NaT, index=body.index)
+        if "probation" in normalise_header(header):
+            due = placements["probation_end_on"]
+        checkins.append(pd.DataFrame({"placement_id": placements["placement_id"], "checkpoint": header,
+                                      "due_on": due, "done_on": parsed.values,
+                                      "source_row": excel_rows[body.index]})[keep])
+    placements["source_row"] = excel_rows[body.index]
+    tables = {"placements": conform(placements[keep], PLACEMENTS)}
+    if checkins:
+        tables["checkins"] = conform(pd.concat(checkins, ignore_index=True), CHECKINS)
+    return _Built(tables, reasons, sheet.issues, sheet.notes, {}, "placements")
+
+
+def _checkin_offset(header: str) -> int | None:
+    """Return the check-in's day after the start date, read from its column title."""
+    key = normalise_header(header)
+    for words, offset in CHECKIN_SCHEDULE:
+        if words in key:
+            return offset
+    return None
+
+
+def build_feedback(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
+                   excel_rows: pd.Series) -> _Built:
+    """Return client feedback answers; a score outside 0-10 quarantines its row."""
+    sheet = _Sheet(body, layout, sheet_name, excel_rows)
+    reasons = pd.Series("", index=body.index, dtype=object)
+    feedback = pd.DataFrame({"client": sheet.names("client"), "consultant": sheet.names("consultant"),
+                             "on": sheet.dates("on").values, "score": sheet.money("score"),
+                             "referral": sheet.flags("referral"),
+                             "testimonial": sheet.flags("testimonial"),
+                             "source_row": excel_rows[body.index]}, index=body.index)
+    reasons[feedback["score"].isna() & feedback["referral"].isna()
+            & feedback["testimonial"].isna()] = "no score, referral or testimonial"
+    reasons = validation.row_reasons(feedback, "feedback", reasons)
+    return _Built({"feedback": conform(feedback[reasons == ""], FEEDBACK)}, reasons, sheet.issues,
+                  sheet.notes, {}, "survey answers")
+
+
+_BUILDERS = {
+    "leads": build_leads,
+    "activities": build_activities,
+    "placements": build_placements,
+    "feedback": build_feedback,
+}
+
+
+def combine(parts: list[dict[str, pd.DataFrame]]) -> Model:
+    """Return one model from the frames of several sheets and files, merging leads by id."""
+    def gather(name: str, table) -> pd.DataFrame:
+        frames = [part[name] for part in parts if name in part and len(part[name])]
+        return conform(pd.concat(frames, ignore_index=True), table) if frames else table.empty()
+
+    leads = gather("leads", LEADS)
+    if leads["lead_id"].duplicated().any():
+        # The same lead described by several sheets (a relational workbook, or one pipeline in
+        # both shapes): one lead, each attribute from the first sheet that has it.
+        leads = conform(leads.groupby("lead_id", sort=False, as_index=False).first(), LEADS)
+    milestones = gather("milestones", MILESTONES)
+    milestones = _one_milestone_per_stage(milestones)
+    leads = _with_outcome(leads, milestones)
+    return Model(
+        leads=leads,
+        milestones=milestones,
+        activities=gather("activities", ACTIVITIES),
+        placements=gather("placements", PLACEMENTS),
+        checkins=gather("checkins", CHECKINS),
+        feedback=gather("feedback", FEEDBACK),
+        issues=gather("issues", ISSUES),
+    )
+
+
+def _one_milestone_per_stage(milestones: pd.DataFrame) -> pd.DataFrame:
+    """Return one milestone per lead and stage: the earliest date, a dated one before a tick."""
+    if milestones.empty:
+        return milestones
+    # Integer keys and a numpy sort: several hundred thousand milestones in tens of milliseconds.
+    lead_codes, _ = pd.factorize(milestones["lead_id"])
+    stage_order = milestones["stage"].map(STAGE_ORDER).to_numpy(dtype="int64")
+    key = lead_codes.astype("int64") * 64 + stage_order
+    dated = milestones["reached_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    undated = milestones["reached_on"].isna().to_numpy()
+    dated = np.where(undated, np.iinfo("int64").max, dated)
+    order = np.lexsort((dated, key))
+    _, first = np.unique(key[order], return_index=True)
+    keep = np.sort(order[first])
+    return milestones.iloc[keep].reset_index(drop=True)
+
+
+def _with_outcome(leads: pd.DataFrame, milestones: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
+    """Return leads whose outcome is filled once a start is recorded on or before the as-of date."""
+    as_of_stamp = pd.Timestamp(as_of or date.today())
+    started_order = STAGE_ORDER["started"]
+    reached = milestones[(milestones["stage"].map(STAGE_ORDER) >= started_order)
+                         & (milestones["reached_on"].isna() | (milestones["reached_on"] <= as_of_stamp))]
+    filled = leads["lead_id"].isin(reached["lead_id"]) & ~leads["outcome"].isin([LOST, ON_HOLD])
+    return leads.assign(outcome=leads["outcome"].where(~filled, FILLED))

@@ -1,0 +1,176 @@
+"""The metric registry: each headline figure is a name, a label, a definition, a formula and a
+format. Pages and the command line read the same registry; nothing is re-derived on a page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from recruit_dash.model import LOST, ON_HOLD, OPEN, STAGE_LABELS, STAGE_ORDER, Model
+from recruit_dash.periods import Period, to_date
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A declared figure: what it is called, what it means and how it is computed."""
+
+    name: str
+    label: str
+    definition: str
+    compute: Callable[[Model, Period, date], float]
+    format: str = "count"  # "count" or "money"
+
+
+def milestones_in(model: Model, stage: str, period: Period, as_of: date) -> pd.DataFrame:
+    """Return the milestones of one stage dated in the period and not after the as-of date."""
+    events = model.milestones[model.milestones["stage"] == stage]
+    dated = events["reached_on"]
+    return events[period.contains(dated) & (dated <= to_date(as_of))]
+
+
+def _stage_count(stage: str) -> Callable[[Model, Period, date], float]:
+    """Return a formula counting the leads that reached a stage in the period."""
+    def count(model: Model, period: Period, as_of: date) -> float:
+        return float(milestones_in(model, stage, period, as_of)["lead_id"].nunique())
+    return count
+
+
+def fees_started(model: Model, period: Period, as_of: date) -> float:
+    """Return the fees of leads that started in the period (placement fee where the lead has none)."""
+    started = milestones_in(model, "started", period, as_of)["lead_id"]
+    fees = model.leads.set_index("lead_id")["fee"]
+    fees = fees[~fees.index.duplicated()]
+    lead_fees = fees.reindex(started.to_numpy())
+    if len(model.placements):
+        placement_fees = model.placements.dropna(subset=["lead_id"]).drop_duplicates("lead_id")
+        placement_fees = placement_fees.set_index("lead_id")["fee"].reindex(started.to_numpy())
+        lead_fees = lead_fees.fillna(placement_fees)
+    return float(lead_fees.fillna(0).sum())
+
+
+_ACTIVITY_LENS = ("Activity lens: counts milestone events dated in the period, whenever the "
+                  "lead began; a date after the as-of date is planned, not reached.")
+
+METRICS: tuple[Metric, ...] = (
+    Metric("leads_generated", "Leads generated",
+           "Leads whose lead date falls in the period. " + _ACTIVITY_LENS, _stage_count("lead")),
+    Metric("cvs_sent", "CVs sent",
+           "Leads that reached the CVs sent / shortlist stage in the period. " + _ACTIVITY_LENS,
+           _stage_count("shortlist")),
+    Metric("interviews", "Interviews",
+           "Leads with a 1st interview arranged in the period. " + _ACTIVITY_LENS,
+           _stage_count("interview")),
+    Metric("offers", "Offers",
+           "Leads with an offer made in the period. " + _ACTIVITY_LENS, _stage_count("offer")),
+    Metric("starts", "Starts",
+           "Candidates who started in the period, up to the as-of date. " + _ACTIVITY_LENS,
+           _stage_count("started")),
+    Metric("fees", "Fees from starts",
+           "Sum of the fee of each lead that started in the period (the placement's fee where "
+           "the lead has none).", fees_started, "money"),
+)
+METRICS_BY_NAME = {metric.name: metric for metric in METRICS}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A metric's value in a period and in the period before, with the change."""
+
+    metric: Metric
+    value: float
+    previous: float
+
+    @property
+    def change(self) -> float:
+        return self.value - self.previous
+
+    @property
+    def change_ratio(self) -> float | None:
+        return None if not self.previous else self.change / self.previous
+
+
+def headline_figures(model: Model, period: Period, previous: Period, as_of: date) -> list[Figure]:
+    """Return every registered headline figure for a period against the previous one."""
+    return [Figure(metric, metric.compute(model, period, as_of),
+                   metric.compute(model, previous, as_of)) for metric in METRICS]
+
+
+def data_as_of(model: Model, today: date | None = None) -> date:
+    """Return the last day the data speaks of (not after today): the default as-of date."""
+    today = today or date.today()
+    stamps = [model.milestones["reached_on"], model.activities["on"], model.leads["created_on"]]
+    latest = [series[series <= to_date(today)].max() for series in stamps if len(series)]
+    latest = [stamp for stamp in latest if pd.notna(stamp)]
+    return max(latest).date() if latest else today
+
+
+def furthest_stages(model: Model, as_of: date) -> pd.Series:
+    """Return each lead's furthest stage reached by the as-of date (ticks count as reached)."""
+    milestones = model.milestones
+    reached = milestones[milestones["reached_on"].isna() | (milestones["reached_on"] <= to_date(as_of))]
+    order = reached["stage"].map(STAGE_ORDER)
+    best = reached.assign(_order=order).sort_values("_order").drop_duplicates("lead_id", keep="last")
+    return best.set_index("lead_id")["stage"]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One line of the "needs attention" list, with the rows behind it."""
+
+    label: str
+    definition: str
+    rows: pd.DataFrame
+
+
+def needs_attention(model: Model, as_of: date) -> list[Attention]:
+    """Return what a team lead should look at first, each with the leads behind it."""
+    leads = model.leads
+    as_of_stamp = to_date(as_of)
+    open_leads = leads[leads["outcome"] == OPEN]
+    stages = furthest_stages(model, as_of)
+    columns = ["lead_id", "consultant", "client", "role", "status", "next_action_on", "fee"]
+
+    def with_stage(frame: pd.DataFrame) -> pd.DataFrame:
+        stage = frame["lead_id"].map(stages).map(STAGE_LABELS)
+        return frame[columns].assign(furthest_stage=stage.to_numpy())
+
+    overdue = open_leads[open_leads["next_action_on"] < as_of_stamp]
+    no_next = open_leads[open_leads["next_action_on"].isna()]
+    starts = model.milestones[(model.milestones["stage"] == "started")
+                              & (model.milestones["reached_on"] >= as_of_stamp)
+                              & (model.milestones["reached_on"] <= as_of_stamp + timedelta(days=7))]
+    starting = leads[leads["lead_id"].isin(starts["lead_id"])].merge(
+        starts[["lead_id", "reached_on"]].rename(columns={"reached_on": "start_on"}), on="lead_id")
+    return [
+        Attention("Next actions overdue",
+                  "Open leads whose next action date is before the as-of date.",
+                  with_stage(overdue).sort_values("next_action_on")),
+        Attention("Starting in the next 7 days",
+                  "Candidates whose start date falls in the week from the as-of date: call on the "
+                  "day to check they started (seed 003).",
+                  starting[columns + ["start_on"]].sort_values("start_on")),
+        Attention("Open leads with no next action",
+                  "Open leads (not filled, lost or on hold) with no next action date set.",
+                  with_stage(no_next)),
+    ]
+
+
+def outcome_counts(model: Model) -> dict[str, int]:
+    """Return how many leads are open, filled, lost and on hold."""
+    counts = model.leads["outcome"].value_counts()
+    return {outcome: int(counts.get(outcome, 0)) for outcome in (OPEN, "filled", LOST, ON_HOLD)}
+
+
+def weekly_milestones(model: Model, stages: tuple[str, ...], period_start: date, as_of: date) -> pd.DataFrame:
+    """Return a tidy frame of milestone counts per week and stage, for a trend chart."""
+    events = model.milestones[model.milestones["stage"].isin(stages)]
+    dated = events["reached_on"]
+    events = events[(dated >= to_date(period_start)) & (dated <= to_date(as_of))]
+    weeks = events["reached_on"] - pd.to_timedelta(events["reached_on"].dt.day_of_week, unit="D")
+    counts = events.assign(week=weeks).groupby(["week", "stage"], observed=True).size()
+    frame = counts.rename("count").reset_index()
+    frame["stage_label"] = frame["stage"].map(STAGE_LABELS)
+    return frame

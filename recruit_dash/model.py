@@ -1,0 +1,238 @@
+"""The pipeline model: the milestone ladder, outcomes, activity kinds and the canonical tables.
+
+Everything else refers to these declarations by name; nothing re-spells a stage id or a column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One rung of the milestone ladder."""
+
+    id: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+
+
+# The default ladder of DESIGN.md (seeds 001 and 003). It is data: a profile may rename, drop or
+# reorder stages, so code asks the ladder for order instead of hard-coding it.
+LADDER: tuple[Stage, ...] = (
+    Stage("lead", "Lead generated", ("date generated", "lead date", "date added", "created",
+                                     "opened", "applied on", "new application", "lead generated")),
+    Stage("meeting", "Client meeting agreed", ("meeting", "client meeting", "client visit",
+                                               "intake meeting", "meeting agreed", "meeting booked",
+                                               "engaged", "engage")),
+    Stage("job", "Job registered", ("job on", "job registered", "vacancy taken", "req opened",
+                                    "job order", "job taken", "vacancy registered")),
+    Stage("shortlist", "CVs sent / shortlist", ("cvs sent", "cv sent", "submitted", "submission",
+                                                "sendout", "profiles shared", "shortlist presented",
+                                                "cvs received", "shortlist", "resume submitted",
+                                                "submitted on", "cv submitted")),
+    Stage("interview", "1st interview arranged", ("interview booked", "interview arranged",
+                                                  "1st interview", "first interview",
+                                                  "interview scheduled", "1st int", "interview",
+                                                  "1st interview booked", "1st int booked",
+                                                  "in house interview", "onsite interview",
+                                                  "panel interview")),
+    Stage("interview_done", "1st interview completed", ("interview completed", "interviewed",
+                                                        "1st interview done", "1st int done",
+                                                        "1st interview completed",
+                                                        "interview done")),
+    Stage("second_interview", "2nd interview arranged", ("2nd interview", "second interview",
+                                                         "final interview", "2nd int",
+                                                         "2nd interview booked",
+                                                         "2nd interview arranged")),
+    Stage("second_interview_done", "2nd interview completed", ("2nd interview completed",
+                                                               "2nd int done",
+                                                               "2nd interview done",
+                                                               "second interview completed")),
+    Stage("offer", "Offer made (verbal)", ("verbal offer", "offer", "offer made", "offer sent",
+                                           "offer extended", "offered", "offer released")),
+    Stage("accepted", "Offer accepted (written)", ("written offer", "offer accepted", "accepted",
+                                                   "contract signed")),
+    Stage("resigned", "Candidate resigned", ("resignation", "resigned", "handed in notice")),
+    Stage("started", "Started", ("start date", "started", "joined", "joining date", "placement",
+                                 "placed", "join date", "hired", "start", "hiring date",
+                                 "hire date", "date started")),
+    Stage("probation", "Probation completed", ("probation passed", "probation completed",
+                                               "passed probation")),
+)
+
+STAGE_IDS: tuple[str, ...] = tuple(stage.id for stage in LADDER)
+STAGE_ORDER: dict[str, int] = {stage.id: index for index, stage in enumerate(LADDER)}
+STAGE_LABELS: dict[str, str] = {stage.id: stage.label for stage in LADDER}
+
+OPEN, FILLED, LOST, ON_HOLD = "open", "filled", "lost", "on_hold"
+OUTCOMES: tuple[str, ...] = (OPEN, FILLED, LOST, ON_HOLD)
+OUTCOME_LABELS = {OPEN: "Open", FILLED: "Filled", LOST: "Lost", ON_HOLD: "On hold"}
+
+
+@dataclass(frozen=True)
+class ActivityKind:
+    """A kind of consultant activity (a KPI, a "nail" in seed 001)."""
+
+    id: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+
+
+ACTIVITY_KINDS: tuple[ActivityKind, ...] = (
+    ActivityKind("call", "Calls", ("calls", "call", "phone calls", "candidate calls", "dials",
+                                   "outbound calls")),
+    ActivityKind("bd_call", "BD calls", ("bd calls", "bd call", "business development calls",
+                                         "sales calls", "client calls", "bd")),
+    ActivityKind("email", "Emails", ("emails", "email")),
+    ActivityKind("message", "Messages", ("messages", "inmails", "linkedin messages", "texts")),
+    ActivityKind("meeting", "Client meetings", ("client meetings", "meetings", "meeting",
+                                                "client visits", "intake meeting")),
+    ActivityKind("cv_sent", "CVs sent", ("cvs sent", "cv sent", "cvs", "submissions",
+                                         "candidate submission", "resume submitted",
+                                         "send outs", "sendouts")),
+    ActivityKind("interview", "Interviews", ("interviews", "interview", "interviews arranged",
+                                             "interview scheduled", "interviews booked")),
+    ActivityKind("other", "Other", ("other",)),
+)
+ACTIVITY_KIND_IDS: tuple[str, ...] = tuple(kind.id for kind in ACTIVITY_KINDS)
+ACTIVITY_KIND_LABELS = {kind.id: kind.label for kind in ACTIVITY_KINDS}
+
+ROLES: tuple[str, ...] = ("leads", "activities", "placements", "feedback")
+IGNORED = "ignored"
+
+SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its name, its columns and which of them hold dates or numbers."""
+
+    name: str
+    columns: tuple[str, ...]
+    dates: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    help: str = ""
+    with_source: bool = True
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        """Columns in order, the source columns last."""
+        return self.columns + (SOURCE_COLUMNS if self.with_source else ())
+
+    def empty(self) -> pd.DataFrame:
+        """A frame of this table with no rows and the right dtypes."""
+        return conform(pd.DataFrame(), self)
+
+
+LEADS = Table(
+    "leads",
+    ("lead_id", "created_on", "consultant", "client", "contact", "candidate", "role", "source",
+     "status", "outcome", "next_action_on", "fee", "notes"),
+    dates=("created_on", "next_action_on"),
+    numbers=("fee",),
+    help="One row a lead (a job, a vacancy, or a candidate on a job).",
+)
+MILESTONES = Table(
+    "milestones",
+    ("lead_id", "stage", "reached_on"),
+    dates=("reached_on",),
+    help="One row per lead per stage it recorded; reached_on is empty for a tick without a date.",
+)
+ACTIVITIES = Table(
+    "activities",
+    ("consultant", "on", "kind", "count", "lead_id", "client"),
+    dates=("on",),
+    numbers=("count",),
+    help="Consultant activities; a weekly KPI row counts on its week's first day.",
+)
+PLACEMENTS = Table(
+    "placements",
+    ("placement_id", "lead_id", "candidate", "client", "consultant", "start_on",
+     "probation_end_on", "fee"),
+    dates=("start_on", "probation_end_on"),
+    numbers=("fee",),
+    help="Placed candidates.",
+)
+CHECKINS = Table(
+    "checkins",
+    ("placement_id", "checkpoint", "due_on", "done_on"),
+    dates=("due_on", "done_on"),
+    help="Post-placement check-ins recorded against a placement.",
+)
+FEEDBACK = Table(
+    "feedback",
+    ("client", "consultant", "on", "score", "referral", "testimonial"),
+    dates=("on",),
+    numbers=("score",),
+    flags=("referral", "testimonial"),
+    help="Client survey answers, scores 0-10.",
+)
+ISSUES = Table(
+    "issues",
+    ("file", "sheet", "row", "column", "value", "problem"),
+    numbers=("row",),
+    help="Every cell or row we could not use, and why.",
+    with_source=False,
+)
+
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (LEADS, MILESTONES, ACTIVITIES, PLACEMENTS, CHECKINS, FEEDBACK, ISSUES)
+}
+
+
+def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Return the frame with exactly the table's columns, in order, with the table's dtypes."""
+    out = pd.DataFrame(index=frame.index)
+    for column in table.all_columns:
+        values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
+        if column in table.dates:
+            out[column] = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+        elif column in table.numbers or column == "source_row":
+            out[column] = pd.to_numeric(values, errors="coerce").astype("Float64")
+        elif column in table.flags:
+            out[column] = values.astype("boolean")
+        else:
+            out[column] = _as_string(values)
+    if "source_row" in out.columns:
+        out["source_row"] = out["source_row"].astype("Int64")
+    if "row" in out.columns and table is ISSUES:
+        out["row"] = out["row"].astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def _as_string(values: pd.Series) -> pd.Series:
+    """Return a column as the nullable string dtype, converting each distinct value once."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is pd.NA:
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    strings = pd.array([str(value) for value in uniques], dtype="string")
+    return pd.Series(pd.api.extensions.take(strings, codes, allow_fill=True), index=values.index)
+
+
+@dataclass
+class Model:
+    """The pipeline model built from one or more files: every canonical table."""
+
+    leads: pd.DataFrame = field(default_factory=LEADS.empty)
+    milestones: pd.DataFrame = field(default_factory=MILESTONES.empty)
+    activities: pd.DataFrame = field(default_factory=ACTIVITIES.empty)
+    placements: pd.DataFrame = field(default_factory=PLACEMENTS.empty)
+    checkins: pd.DataFrame = field(default_factory=CHECKINS.empty)
+    feedback: pd.DataFrame = field(default_factory=FEEDBACK.empty)
+    issues: pd.DataFrame = field(default_factory=ISSUES.empty)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return the named canonical table."""
+        if name not in TABLES:
+            raise KeyError(f"Unknown table {name!r}; choose one of {', '.join(TABLES)}")
+        return getattr(self, name)
+
+    def milestone_counts(self) -> dict[str, int]:
+        """Return how many leads recorded each stage, in ladder order."""
+        counts = self.milestones.groupby("stage", observed=True)["lead_id"].nunique()
+        return {stage: int(counts.get(stage, 0)) for stage in STAGE_IDS}

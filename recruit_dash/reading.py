@@ -1,0 +1,149 @@
+"""Reading files into raw sheets of text cells: the first link of the ingest chain."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from recruit_dash.errors import WorkbookError
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+CSV_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet's cells as text (missing when empty), in sheet order; row 0 is Excel's row 1."""
+
+    name: str
+    cells: pd.DataFrame
+    hidden: bool = False
+
+
+def file_kind(data: bytes, name: str) -> str:
+    """Return 'excel' or 'csv' from the file's first bytes, or raise a WorkbookError."""
+    head = data[:8]
+    suffix = Path(name).suffix.lower()
+    if not data.strip():
+        raise WorkbookError(f"'{name}' is empty. Check you picked the right file.")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile as error:
+            raise WorkbookError(
+                f"'{name}' looks like an Excel file but it is damaged. Open it in Excel, "
+                "save a copy and upload that."
+            ) from error
+        if "EncryptedPackage" in names:
+            raise WorkbookError(f"'{name}' is password-protected. Remove the password and upload again.")
+        if not any(entry.startswith(("xl/", "content.xml")) for entry in names):
+            raise WorkbookError(
+                f"'{name}' is a zip file but not a spreadsheet. Upload an Excel workbook or a CSV."
+            )
+        return "excel"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
+            raise WorkbookError(f"'{name}' is password-protected. Remove the password and upload again.")
+        return "excel"
+    if head.startswith(b"%PDF"):
+        raise WorkbookError(f"'{name}' is a PDF, not a spreadsheet. Upload the Excel file or a CSV export.")
+    if b"\x00" in data[:4096]:
+        raise WorkbookError(
+            f"'{name}' is not a spreadsheet we can read. Upload an Excel workbook (.xlsx) or a CSV."
+        )
+    lowered = data[:512].lstrip().lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
+        raise WorkbookError(
+            f"'{name}' is a web page saved with a spreadsheet name, not a real workbook. "
+            "Open it in Excel, choose Save As > Excel Workbook (.xlsx) and upload that."
+        )
+    if suffix in EXCEL_SUFFIXES:
+        raise WorkbookError(
+            f"'{name}' is named like an Excel file but holds plain text. Rename it to .csv or "
+            "save it from Excel as a workbook."
+        )
+    return "csv"
+
+
+def read_sheets(data: bytes, name: str) -> list[RawSheet]:
+    """Return every sheet of a file as raw text cells."""
+    return [load() for load in sheet_loaders(data, name)]
+
+
+def sheet_loaders(data: bytes, name: str) -> list[Callable[[], RawSheet]]:
+    """Return one loader per sheet, in workbook order; loaders may run in parallel threads."""
+    if file_kind(data, name) == "csv":
+        sheet = RawSheet(Path(name).stem, read_csv_cells(data, name))
+        return [lambda: sheet]
+    import fastexcel
+
+    try:
+        names = fastexcel.read_excel(data).sheet_names
+    except Exception as error:  # fastexcel raises its own hierarchy; any failure means unreadable
+        raise WorkbookError(
+            f"'{name}' could not be opened as a spreadsheet: it may be damaged. Open it in "
+            "Excel, save a copy and upload that."
+        ) from error
+    return [partial(read_excel_sheet, data, name, sheet_name) for sheet_name in names]
+
+
+def read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
+    """Return a CSV's cells as text, trying the encodings and delimiters users' files come in."""
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # latin-1 decodes every byte, so this is unreachable; kept for the type checker
+        raise WorkbookError(f"'{name}' is in a text encoding we do not recognise.")
+    sample = text[:20000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, dtype="str", keep_default_na=False,
+            na_values=[""], skip_blank_lines=False, engine="python" if delimiter == "|" else "c",
+        )
+    except (pd.errors.ParserError, ValueError) as error:
+        raise WorkbookError(
+            f"'{name}' could not be read as a CSV file ({error}). Open it in Excel and save it "
+            "as CSV UTF-8 or as a workbook."
+        ) from error
+    return _text_cells(frame)
+
+
+def read_excel_sheet(data: bytes, name: str, sheet_name: str) -> RawSheet:
+    """Return one sheet of an Excel or OpenDocument workbook as text cells, via fastexcel.
+
+    Each call opens its own reader: a reader cannot be shared between threads, and opening one
+    from bytes in memory is cheap next to parsing a sheet.
+    """
+    import fastexcel
+
+    try:
+        sheet = fastexcel.read_excel(data).load_sheet(sheet_name, header_row=None, skip_rows=0,
+                                                      dtypes="string")
+        return RawSheet(sheet_name, _text_cells(sheet.to_pandas()), sheet.visible != "visible")
+    except Exception as error:
+        raise WorkbookError(
+            f"Sheet '{sheet_name}' of '{name}' could not be read: it may be damaged. Open the "
+            "file in Excel, save a copy and upload that."
+        ) from error
+
+
+def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return cells as text columns (missing when empty), columns numbered from 0."""
+    frame = frame.astype("str")
+    frame.columns = range(frame.shape[1])
+    return frame.reset_index(drop=True)

@@ -1,0 +1,101 @@
+"""Components written once and parametrised by a key prefix: cards, pickers, downloads, sidebar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from recruit_dash import export
+from recruit_dash.ingest import Ingested
+from recruit_dash.metrics import Figure
+from recruit_dash.periods import PERIOD_KINDS
+from recruit_dash.ui import state
+
+
+def escape_markdown(text: str) -> str:
+    """Return user text safe to put inside markdown: shown as typed, never as markup or HTML."""
+    return "".join("\\" + char if char in "\\`*_{}[]()#+-.!|<>~$:" else char for char in text)
+
+
+def page_start(title: str) -> tuple[Ingested, date]:
+    """Draw what every page opens with (title, sample banner, sidebar) and return the data and
+    the as-of date the page should show."""
+    st.title(title)
+    sample_banner()
+    ingested = state.current()
+    sidebar(ingested)
+    return ingested, state.as_of(ingested)
+
+
+def sample_banner() -> None:
+    """Say so when the app shows the bundled sample agency rather than the user's data."""
+    if state.using_sample():
+        st.info("You are looking at **sample data** from a made-up agency, Northgate Recruitment. "
+                "Upload your own tracker on the **Data** page to see your figures.",
+                icon=":material/info:")
+
+
+def sidebar(ingested: Ingested) -> None:
+    """Draw the sidebar: which data is loaded and the as-of date."""
+    with st.sidebar:
+        st.subheader("Data loaded")
+        if state.using_sample():
+            st.caption("Sample agency (bundled)")
+        for report in ingested.files:
+            mark = ":material/check_circle:" if report.ok else ":material/error:"
+            st.markdown(f"{mark} {escape_markdown(report.path)}")
+        model = ingested.model
+        st.caption(f"{len(model.leads):,} leads · {len(model.activities):,} activity rows · "
+                   f"{len(model.placements):,} placements · {len(model.feedback):,} feedback answers")
+        chosen = st.date_input("As of", value=state.as_of(ingested), key="sidebar_as_of",
+                               format="DD/MM/YYYY",
+                               help="Figures count what had happened by the end of this day. "
+                                    "It starts at the last day your data speaks of.")
+        if chosen != state.as_of(ingested):
+            st.session_state[state.AS_OF_KEY] = chosen
+
+
+def period_picker(key_prefix: str) -> str:
+    """Return the period kind chosen (week, month or quarter)."""
+    return st.segmented_control("Period", options=list(PERIOD_KINDS), default="month",
+                                format_func=str.title, key=f"{key_prefix}_period",
+                                help="Each figure covers this period up to the as-of date, "
+                                     "compared with the whole period before it.") or "month"
+
+
+def figure_cards(figures: list[Figure], per_row: int = 3) -> None:
+    """Draw one card per headline figure with its change on the previous period."""
+    columns = [column for _ in range(0, len(figures), per_row) for column in st.columns(per_row)]
+    for column, figure in zip(columns, figures, strict=False):
+        value = _formatted(figure.value, figure.metric.format)
+        delta = _formatted(figure.change, figure.metric.format, signed=True)
+        ratio = figure.change_ratio
+        if ratio is not None:
+            delta += f" ({ratio:+.0%})"
+        column.metric(figure.metric.label, value, delta=delta,
+                      help=figure.metric.definition, border=True)
+
+
+def _formatted(value: float, kind: str, signed: bool = False) -> str:
+    """Return a figure as text: money with a pound sign, counts as whole numbers."""
+    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
+    if kind == "money":
+        return f"{sign}£{abs(value):,.0f}"
+    return f"{sign}{abs(value):,.0f}"
+
+
+def downloads(frame: pd.DataFrame, name: str, key_prefix: str) -> None:
+    """Offer a table as CSV and Excel, both safe from formula injection."""
+    left, right = st.columns(2)
+    left.download_button("Download CSV", export.csv_bytes(frame), file_name=f"{name}.csv",
+                         mime="text/csv", key=f"{key_prefix}_csv", width="stretch")
+    right.download_button("Download Excel", export.xlsx_bytes({name: frame}),
+                          file_name=f"{name}.xlsx", key=f"{key_prefix}_xlsx", width="stretch",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def as_of_caption(as_of: date) -> None:
+    """Say which day the figures are as of."""
+    st.caption(f"As of {as_of:%A %d %B %Y}. Change the date in the sidebar.")

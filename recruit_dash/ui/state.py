@@ -1,0 +1,68 @@
+"""The app's data: the user's uploads or the bundled sample, ingested once per content.
+
+Session state has one owner, this module: `uploads` holds (name, bytes) pairs of this session.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from recruit_dash.ingest import FileReport, Ingested, combine, ingest_file
+from recruit_dash.metrics import data_as_of
+
+SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
+UPLOADS_KEY = "uploads"
+AS_OF_KEY = "as_of"
+UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner="Reading the file…")
+def _ingest_one(name: str, data: bytes):
+    """Return one file's report and frames; the cache key is the file's own bytes, so a result is
+    only ever handed to a session that uploaded those very bytes."""
+    try:
+        return ingest_file(name, data)
+    except Exception:  # a bug of ours must not show a traceback or stop the app
+        log.exception("ingest failed for %s", name)
+        return FileReport(name, False, f"Something went wrong reading '{name}'. The file may use "
+                                       "a layout we do not support yet; please send it to us."), {}
+
+
+def uploads() -> list[tuple[str, bytes]]:
+    """Return this session's uploaded files."""
+    return st.session_state.get(UPLOADS_KEY, [])
+
+
+def set_uploads(files: list[tuple[str, bytes]]) -> None:
+    """Replace this session's uploads (an empty list goes back to the sample)."""
+    st.session_state[UPLOADS_KEY] = files
+    st.session_state.pop(AS_OF_KEY, None)
+
+
+def using_sample() -> bool:
+    """Return whether the app shows the bundled sample agency."""
+    return not uploads()
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _ingest_all(files: tuple[tuple[str, bytes], ...]) -> Ingested:
+    """Return the model of several files together, each file read once per content."""
+    results = [_ingest_one(name, data) for name, data in files]
+    return Ingested([report for report, _ in results], combine([tables for _, tables in results]))
+
+
+def current() -> Ingested:
+    """Return the ingested data this session is looking at."""
+    files = uploads() or [(SAMPLE_PATH.name, SAMPLE_PATH.read_bytes())]
+    return _ingest_all(tuple(files))
+
+
+def as_of(ingested: Ingested) -> date:
+    """Return the as-of date chosen in the sidebar, defaulting to the data's last day."""
+    return st.session_state.get(AS_OF_KEY) or data_as_of(ingested.model)

@@ -1,0 +1,107 @@
+"""What we understood of files, as plain data: the JSON of `inspect` and the tables of the Data page."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from recruit_dash.ingest import FileReport, Ingested, SheetReport
+from recruit_dash.mapping import CONFIDENT
+
+MAX_ISSUES_LISTED = 500
+
+
+def sheet_summary(sheet: SheetReport) -> dict:
+    """Return one sheet's understanding as JSON-ready data."""
+    return {
+        "name": sheet.name,
+        "role": sheet.role,
+        "reason": sheet.reason or None,
+        "hidden": sheet.hidden,
+        "shape": sheet.shape or None,
+        "header_row": sheet.header_row,
+        "rows_read": sheet.rows_read,
+        "rows_accepted": sheet.rows_accepted,
+        "rows_quarantined": sheet.rows_quarantined,
+        "rows_blank": sheet.rows_blank,
+        "columns": {column.source: column.field if column.confidence >= CONFIDENT else None
+                    for column in sheet.columns if column.source},
+        "column_details": [
+            {"source": column.source, "field": column.field, "confidence": column.confidence,
+             "applied": bool(column.field) and column.confidence >= CONFIDENT,
+             "note": column.note or None}
+            for column in sheet.columns if column.source
+        ],
+        "unmapped_values": sheet.unmapped_values,
+        "notes": sheet.notes,
+    }
+
+
+def file_summary(report: FileReport) -> dict:
+    """Return one file's understanding as JSON-ready data."""
+    return {"path": report.path, "ok": report.ok, "error": report.error,
+            "sheets": [sheet_summary(sheet) for sheet in report.sheets]}
+
+
+def inspection(ingested: Ingested) -> dict:
+    """Return the whole `inspect --json` document."""
+    model = ingested.model
+    issues = model.issues
+    return {
+        "ok": all(report.ok for report in ingested.files),
+        "files": [file_summary(report) for report in ingested.files],
+        "model": {
+            "leads": len(model.leads),
+            "milestones": model.milestone_counts(),
+            "activities": len(model.activities),
+            "placements": len(model.placements),
+            "checkins": len(model.checkins),
+            "feedback": len(model.feedback),
+        },
+        "issue_count": len(issues),
+        "issues": [
+            {key: (None if pd.isna(value) else (int(value) if key == "row" else str(value)))
+             for key, value in row.items()}
+            for row in issues.head(MAX_ISSUES_LISTED).to_dict("records")
+        ],
+    }
+
+
+def sheets_table(ingested: Ingested) -> pd.DataFrame:
+    """Return one row per file and sheet: role, header row and the row accounting."""
+    rows = []
+    for report in ingested.files:
+        if not report.sheets:
+            rows.append({"File": report.path, "Sheet": "", "Role": "not read", "Why": report.error})
+        for sheet in report.sheets:
+            rows.append({
+                "File": report.path, "Sheet": sheet.name, "Role": sheet.role,
+                "Why": sheet.reason or sheet.shape, "Header row": sheet.header_row,
+                "Rows read": sheet.rows_read, "Accepted": sheet.rows_accepted,
+                "Quarantined": sheet.rows_quarantined, "Blank": sheet.rows_blank,
+            })
+    return pd.DataFrame(rows)
+
+
+def columns_table(sheet: SheetReport) -> pd.DataFrame:
+    """Return one row per source column: the field it maps to and how sure we are."""
+    return pd.DataFrame([
+        {"Column": column.source, "Field": column.field if column.confidence >= CONFIDENT else None,
+         "Suggestion": column.field if column.field and column.confidence < CONFIDENT else None,
+         "Confidence": column.confidence, "Note": column.note}
+        for column in sheet.columns if column.source
+    ])
+
+
+def quarantined_rows(ingested: Ingested) -> pd.DataFrame:
+    """Return every quarantined row of every sheet with its file, sheet, row number and reason."""
+    frames = []
+    for report in ingested.files:
+        for sheet in report.sheets:
+            if len(sheet.quarantined):
+                frame = sheet.quarantined.astype(object)
+                frame.insert(0, "Sheet", sheet.name)
+                frame.insert(0, "File", report.path)
+                frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["File", "Sheet", "Row", "Reason"])
+    return pd.concat(frames, ignore_index=True)

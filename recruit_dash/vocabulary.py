@@ -1,0 +1,183 @@
+"""What source headers and status values mean: the synonyms of every canonical field, as data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from recruit_dash.model import ACTIVITY_KINDS, FILLED, LADDER, LOST, ON_HOLD, OPEN
+
+# Synonyms are written normalised (see `normalise_header`). Fields shared by several roles are
+# listed under each role, because "Date" means a lead date on a tracker and an activity date on a
+# log.
+FIELD_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "leads": {
+        "lead_id": ("lead id", "lead ref", "id", "ref", "reference", "job id", "job ref",
+                    "req id", "requisition id", "vacancy id", "vacancy ref", "opportunity id",
+                    "deal id", "record id", "candidate id", "candidate id number", "application id",
+                    "candidate", "lead no", "lead number"),
+        "created_on": ("date generated", "lead date", "date added", "created", "created on",
+                       "date created", "opened", "date opened", "applied on", "application date",
+                       "applied date", "date", "new application date", "date applied",
+                       "created date", "lead generated"),
+        "consultant": ("consultant", "recruiter", "owner", "lead owner", "account manager",
+                       "sales agent", "agent", "recruiter name", "consultant name", "assigned to",
+                       "recruiter owner", "user", "rep"),
+        "client": ("client", "company", "client name", "company name", "account", "employer",
+                   "customer", "organisation", "organization", "hiring company"),
+        "contact": ("contact", "client contact", "hiring manager", "contact name"),
+        "candidate": ("candidate name", "name", "full name", "fullname", "applicant",
+                      "applicant name"),
+        "role": ("job title", "role", "position", "position title", "vacancy", "job", "title",
+                 "job name", "opening"),
+        "source": ("source", "lead source", "application source", "channel", "origin"),
+        "status": ("status", "current status", "lead status", "current stage", "stage",
+                   "deal stage", "pipeline stage", "furthest recruiting stage reached",
+                   "recruitment stages", "application status"),
+        "next_action_on": ("next action", "next action date", "next call", "follow up",
+                           "follow up date", "next contact", "call back", "recontact date",
+                           "next step date"),
+        "fee": ("fee", "fee gbp", "expected fee", "placement fee", "value", "deal value",
+                "close value", "revenue", "fee amount"),
+        "notes": ("notes", "comments", "comment", "remarks", "note"),
+        "stage": ("stage name", "activity type", "event", "milestone"),
+        "stage_on": ("date when reached the stage", "stage date", "event date", "activity date",
+                     "date reached", "milestone date"),
+    },
+    "activities": {
+        "consultant": ("consultant", "recruiter", "recruiter name", "consultant name", "owner",
+                       "user", "name", "agent"),
+        "on": ("date", "week commencing", "week starting", "week", "activity date", "w c",
+               "week beginning", "on", "day"),
+        "kind": ("activity type", "type", "activity", "kind", "action"),
+        "count": ("count", "number", "qty", "quantity", "total"),
+        "lead_id": ("lead id", "job id", "related job", "related position", "req id",
+                    "candidate id"),
+        "client": ("client", "related client", "company", "account"),
+    },
+    "placements": {
+        "placement_id": ("placement id", "placement ref", "placement no", "id"),
+        "lead_id": ("lead id", "job id", "req id", "job ref"),
+        "candidate": ("candidate", "candidate name", "placed candidate", "name", "starter"),
+        "client": ("client", "company", "client name", "employer"),
+        "consultant": ("consultant", "recruiter", "owner"),
+        "start_on": ("start date", "started", "start", "joining date", "join date", "started on"),
+        "probation_end_on": ("probation end", "probation end date", "probation ends",
+                             "end of probation"),
+        "fee": ("fee", "fee gbp", "placement fee", "invoice value", "fee amount"),
+        "checkin_on": ("check in", "checkin", "check in date", "follow up call",
+                       "aftercare call"),
+    },
+    "feedback": {
+        "client": ("client", "company", "client name", "account"),
+        "consultant": ("consultant", "recruiter", "owner"),
+        "on": ("date", "survey date", "response date", "answered on"),
+        "score": ("score", "score 0 10", "nps", "rating", "recommend score",
+                  "likelihood to recommend", "great recruiter score"),
+        "referral": ("referral", "referral given", "referred", "gave referral"),
+        "testimonial": ("testimonial", "testimonial given", "testimonial collected"),
+    },
+}
+
+# Fields whose presence tells a sheet's role; a sheet needs some of these to take that role.
+ROLE_SIGNALS: dict[str, tuple[str, ...]] = {
+    "leads": ("status", "stage", "next_action_on", "role", "created_on"),
+    "activities": ("kind", "on"),
+    "placements": ("start_on", "probation_end_on", "checkin_on", "placement_id"),
+    "feedback": ("score", "referral", "testimonial"),
+}
+
+# Sheets named like this are never records.
+IGNORED_SHEET_NAMES: dict[str, str] = {
+    "pivot": "pivot table",
+    "dashboard": "dashboard",
+    "chart": "chart",
+    "legend": "data dictionary",
+    "dictionary": "data dictionary",
+    "lookup": "lookup list",
+    "summary": "summary report, not records",
+    "instructions": "instructions",
+    "readme": "instructions",
+    "intermediate": "pivot table",
+}
+
+TICKS = frozenset({"✓", "✔", "☑", "y", "yes", "x", "1", "true", "done", "tick"})
+YES = frozenset({"y", "yes", "true", "1", "✓", "✔", "x"})
+NO = frozenset({"n", "no", "false", "0"})
+
+_status_entries: list[tuple[str, str | None, str | None]] = [
+    # (normalised text, stage, outcome)
+    ("new lead", "lead", OPEN), ("new", "lead", OPEN), ("lead", "lead", OPEN),
+    ("new application", "lead", OPEN), ("applied", "lead", OPEN), ("prospecting", "lead", OPEN),
+    ("meeting booked", "meeting", OPEN), ("meeting agreed", "meeting", OPEN),
+    ("engaging", "meeting", OPEN),
+    ("job on", "job", OPEN), ("job registered", "job", OPEN), ("live", "job", OPEN),
+    ("cvs sent", "shortlist", OPEN), ("cv sent", "shortlist", OPEN),
+    ("submitted", "shortlist", OPEN), ("submited", "shortlist", OPEN),
+    ("shortlisted", "shortlist", OPEN), ("resume submitted", "shortlist", OPEN),
+    ("interviewing", "interview", OPEN), ("interview", "interview", OPEN),
+    ("interview scheduled", "interview", OPEN), ("interview booked", "interview", OPEN),
+    ("interviewed", "interview_done", OPEN), ("in house interview", "interview_done", OPEN),
+    ("2nd interview", "second_interview", OPEN), ("second interview", "second_interview", OPEN),
+    ("final interview", "second_interview", OPEN),
+    ("offer made", "offer", OPEN), ("offered", "offer", OPEN), ("offer", "offer", OPEN),
+    ("offer sent", "offer", OPEN), ("offer extended", "offer", OPEN),
+    ("offer released", "offer", OPEN),
+    ("offer accepted", "accepted", OPEN), ("accepted", "accepted", OPEN),
+    ("resigned", "resigned", OPEN),
+    ("placed", "started", FILLED), ("placement", "started", FILLED),
+    ("started", "started", FILLED), ("joined", "started", FILLED), ("hired", "started", FILLED),
+    ("won", "started", FILLED), ("filled", None, FILLED),
+    ("probation passed", "probation", FILLED), ("probation completed", "probation", FILLED),
+    ("on hold", None, ON_HOLD), ("hold", None, ON_HOLD), ("paused", None, ON_HOLD),
+    ("lost", None, LOST), ("rejected", None, LOST), ("withdrawn", None, LOST),
+    ("withdraw", None, LOST), ("whitdraw", None, LOST), ("credit note", None, LOST),
+    ("offer declined", "offer", LOST), ("declined", None, LOST), ("closed", None, LOST),
+    ("cancelled", None, LOST), ("no show", None, LOST), ("open", None, OPEN),
+]
+STATUS_VOCABULARY: dict[str, tuple[str | None, str | None]] = {
+    text: (stage, outcome) for text, stage, outcome in _status_entries
+}
+for _stage in LADDER:
+    for _name in (_stage.label, *_stage.synonyms):
+        STATUS_VOCABULARY.setdefault(re.sub(r"[^a-z0-9]+", " ", _name.lower()).strip(),
+                                     (_stage.id, OPEN))
+
+ACTIVITY_KIND_VOCABULARY: dict[str, str] = {}
+for _kind in ACTIVITY_KINDS:
+    for _name in (_kind.id.replace("_", " "), _kind.label, *_kind.synonyms):
+        ACTIVITY_KIND_VOCABULARY.setdefault(re.sub(r"[^a-z0-9]+", " ", _name.lower()).strip(),
+                                            _kind.id)
+
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def clean_header(text: object) -> str:
+    """Return a header as the user reads it: one line, no stray or non-breaking spaces."""
+    if text is None:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text))).strip()
+
+
+def normalise_header(text: object) -> str:
+    """Return a header reduced to lower-case words for matching ("Fee (£)" -> "fee gbp")."""
+    cleaned = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", clean_header(text))
+    cleaned = cleaned.lower().replace("£", " gbp ").replace("#", " no ")
+    return _NON_WORD.sub(" ", cleaned).strip()
+
+
+@lru_cache(maxsize=4096)
+def status_meaning(value: str) -> tuple[str | None, str | None] | None:
+    """Return (stage, outcome) for a status text, or None when we do not know it."""
+    key = normalise_header(value)
+    if not key:
+        return None
+    if key in STATUS_VOCABULARY:
+        return STATUS_VOCABULARY[key]
+    # "Lost - filled direct", "Closed Lost", "Rejected by client": the first known word decides.
+    for prefix in ("lost", "on hold", "rejected", "withdrawn", "withdraw", "placed", "closed"):
+        if key.startswith(prefix + " ") or key.endswith(" " + prefix):
+            return STATUS_VOCABULARY[prefix]
+    return None

@@ -1,0 +1,23 @@
+"""Shared fixtures: the small tracker files, written once per test session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import make_fixtures  # noqa: E402
+
+SAMPLE = ROOT / "sample_data" / "lead_tracker.xlsx"
+SAMPLE_PREV = ROOT / "sample_data" / "lead_tracker_prev_week.xlsx"
+
+
+@pytest.fixture(scope="session")
+def fixture_files(tmp_path_factory) -> dict[str, Path]:
+    """Return the paths of every small fixture file."""
+    return make_fixtures.write_all(tmp_path_factory.mktemp("fixtures"))

@@ -1,0 +1,160 @@
+"""Small tracker files, one per input shape and kind of mess, written by code so tests can read
+exactly what a user's file would hold. Run directly to write them into a folder for a look."""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+Rows = list[list[object]]
+
+
+def workbook_bytes(sheets: dict[str, Rows], hidden: tuple[str, ...] = ()) -> bytes:
+    """Return an .xlsx holding the given sheets, rows written from A1."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def macro_enabled(data: bytes) -> bytes:
+    """Return an .xlsx re-labelled as a macro-enabled workbook (.xlsm), as Excel saves one."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                content = content.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")
+            target.writestr(item, content)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: Rows, delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    """Return rows as CSV text."""
+    lines = [delimiter.join("" if value is None else str(value) for value in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+WIDE_HEADER = ["Lead ID", "Date Generated", "Consultant", "Client", "Job Title", "Status",
+               "Next Action", "Fee (£)", "Job Registered", "CVs Sent", "1st Interview",
+               "Offer Made", "Start Date"]
+WIDE_ROWS: Rows = [
+    ["L1", datetime(2025, 3, 3), "Ann Lee", "Acme Ltd", "Buyer", "CVs sent", datetime(2025, 3, 20),
+     5000, "✓", "14/03/2025", None, None, None],
+    ["L2", "04/03/2025", "ann lee ", "Bolt plc", "Driver", "Placed", None, "£7,500", "✓",
+     datetime(2025, 3, 10), datetime(2025, 3, 14), datetime(2025, 3, 20), datetime(2025, 4, 22)],
+    ["L3", datetime(2025, 3, 5), "Bob Ray", "Acme Ltd", "Clerk", "Lost - filled direct", None,
+     None, None, None, None, None, None],
+    [None] * 13,
+    ["L4", datetime(2025, 3, 6), "Bob Ray", "Cole & Co", "Chef", "On Hold", None, 4000, "Y",
+     None, None, None, None],
+    ["TOTAL", None, None, None, None, None, None, 16500, None, None, None, None, None],
+]
+
+
+def wide_tracker() -> bytes:
+    """Return a wide lead tracker with a title row, UK text dates, ticks, a blank and a totals row."""
+    return workbook_bytes({"Leads": [["Team tracker 2025"], [], WIDE_HEADER, *WIDE_ROWS]})
+
+
+def status_only_csv() -> bytes:
+    """Return a status-only tracker as CSV, with an exact duplicate row and an unknown status."""
+    return csv_bytes([
+        ["Ref", "Recruiter", "Company", "Role", "Current Status", "Date Added"],
+        ["S1", "Cara Moss", "Dune Ltd", "Nurse", "Interviewing", "02/05/2025"],
+        ["S2", "Cara Moss", "Dune Ltd", "Porter", "Offer accepted", "13/05/2025"],
+        ["S3", "Dan Fox", "Echo plc", "Cook", "Banana", "14/05/2025"],
+        ["S3", "Dan Fox", "Echo plc", "Cook", "Banana", "14/05/2025"],
+    ])
+
+
+def event_log() -> bytes:
+    """Return a long event log: lead, stage name, date; two rows per lead."""
+    return workbook_bytes({"Log": [
+        ["Lead ID", "Stage Name", "Stage Date", "Consultant"],
+        ["E1", "CVs Sent", datetime(2025, 6, 2), "Ann Lee"],
+        ["E1", "1st Interview", datetime(2025, 6, 9), "Ann Lee"],
+        ["E2", "CVs Sent", datetime(2025, 6, 3), "Bob Ray"],
+        ["E2", "Offer Made", datetime(2025, 6, 20), "Bob Ray"],
+        ["E2", "Phone screen", datetime(2025, 6, 4), "Bob Ray"],
+    ]})
+
+
+def weekly_kpis() -> bytes:
+    """Return a weekly-wide KPI sheet: one row per consultant-week, a count column per kind."""
+    return workbook_bytes({"KPI Weekly": [
+        ["Consultant", "Week Commencing", "Calls", "BD Calls", "CVs Sent", "Client Meetings"],
+        ["Ann Lee", datetime(2025, 6, 2), 120, 30, 6, 2],
+        ["Bob Ray", datetime(2025, 6, 2), 60, 10, 3, 0],
+        ["Bob Ray", None, 5, 5, 5, 5],
+    ]})
+
+
+def activity_log_csv() -> bytes:
+    """Return a long activity log with ISO dates and free-text types, semicolon-delimited."""
+    return csv_bytes([
+        ["recruiter_name", "date", "activity_type", "related_client"],
+        ["Ann Lee", "2025-06-02", "Client Follow-Up Call", "Acme Ltd"],
+        ["Ann Lee", "2025-06-03", "Candidate Submission", "Acme Ltd"],
+        ["Bob Ray", "2025-06-03", "Intake Meeting", "Bolt plc"],
+        ["", "2025-06-04", "Call", ""],
+    ], delimiter=";")
+
+
+def placements_and_feedback() -> bytes:
+    """Return a workbook with placements (check-in columns) and client feedback, plus a pivot."""
+    return workbook_bytes({
+        "Placements": [
+            ["Placement ID", "Lead ID", "Candidate", "Client", "Consultant", "Start Date",
+             "Probation End", "Fee", "Day 1 Call", "Week 1 Call"],
+            ["P1", "L2", "Zoe Hart", "Bolt plc", "Ann Lee", datetime(2025, 4, 22),
+             datetime(2025, 7, 21), 7500, datetime(2025, 4, 22), None],
+        ],
+        "Client Feedback": [
+            ["Client", "Consultant", "Date", "Score (0-10)", "Referral?", "Testimonial?"],
+            ["Bolt plc", "Ann Lee", datetime(2025, 5, 1), 10, "Yes", "No"],
+            ["Acme Ltd", "Bob Ray", datetime(2025, 5, 2), 6, "No", "No"],
+            ["Acme Ltd", "Bob Ray", datetime(2025, 5, 3), 14, "No", "No"],
+        ],
+        "Pivot": [["Row Labels", "Count of Lead ID"], ["Ann Lee", 2], ["Grand Total", 2]],
+    })
+
+
+FIXTURES = {
+    "wide_tracker.xlsx": wide_tracker,
+    "wide_tracker.xlsm": lambda: macro_enabled(wide_tracker()),
+    "status_only.csv": status_only_csv,
+    "event_log.xlsx": event_log,
+    "weekly_kpis.xlsx": weekly_kpis,
+    "activity_log.csv": activity_log_csv,
+    "placements_feedback.xlsx": placements_and_feedback,
+}
+
+
+def write_all(folder: Path) -> dict[str, Path]:
+    """Write every fixture into a folder and return their paths by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, build in FIXTURES.items():
+        path = folder / name
+        path.write_bytes(build())
+        paths[name] = path
+    return paths
+
+
+if __name__ == "__main__":
+    for path in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures")).values():
+        print(path)

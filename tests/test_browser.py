@@ -1,0 +1,94 @@
+"""The main journey in a real browser: start the app, upload the sample tracker on the Data page,
+and see the Overview's figures. In CI (RECRUIT_DASH_REQUIRE_BROWSER=1 or CI=true) a missing
+browser is a failure, never a skip."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("RECRUIT_DASH_CHROMIUM", "/usr/bin/chromium"))
+REQUIRED = bool(os.environ.get("RECRUIT_DASH_REQUIRE_BROWSER") or os.environ.get("CI"))
+SAMPLE = ROOT / "sample_data" / "lead_tracker.xlsx"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """Start `streamlit run app.py` and yield its address; stop it afterwards."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the app did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Yield a headless Chromium driven by Playwright."""
+    if not CHROMIUM.exists():
+        message = f"no browser at {CHROMIUM}: install Debian's chromium package"
+        if REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield launched
+        launched.close()
+
+
+def test_upload_on_data_page_then_overview_shows_figures(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.get_by_text("sample data", exact=False).first.wait_for(timeout=60_000)
+
+    page.get_by_role("link", name="Data").click()
+    page.get_by_text("What we understood").wait_for(timeout=30_000)
+    page.locator("input[type=file]").set_input_files(str(SAMPLE))
+    # Once the upload is ours, the sample banner goes and the sheet list names the upload.
+    page.get_by_text("Lead Tracker: leads").first.wait_for(timeout=60_000)
+    page.get_by_text("You are looking at").wait_for(state="detached", timeout=30_000)
+
+    page.get_by_role("link", name="Overview").click()
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Leads generated")
+    card.wait_for(timeout=30_000)
+    value = card.locator("[data-testid=stMetricValue]").inner_text()
+    assert value.replace(",", "").isdigit() and int(value.replace(",", "")) > 0
+    assert page.locator("[data-testid=stMetric]").count() == 6
+    assert page.get_by_text("Traceback").count() == 0
+    page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)

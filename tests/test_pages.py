@@ -1,0 +1,88 @@
+"""Every page under Streamlit's AppTest, on the sample and on an upload, found by widget key."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import ROOT, SAMPLE
+from streamlit.testing.v1 import AppTest
+
+APP = str(ROOT / "app.py")
+PAGES = ["pages/overview.py", "pages/data.py"]
+
+
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_sample_without_an_exception(page):
+    at = app()
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert any("sample data" in info.value for info in at.info)
+
+
+def test_overview_shows_the_six_headline_figures_with_definitions():
+    at = app()
+    at.run()
+    labels = [metric.label for metric in at.metric]
+    assert labels == ["Leads generated", "CVs sent", "Interviews", "Offers", "Starts",
+                      "Fees from starts"]
+    assert all(metric.proto.help for metric in at.metric)
+    assert int(at.metric[0].value.replace(",", "")) > 0
+
+
+def test_changing_the_period_changes_the_figures():
+    at = app()
+    at.run()
+    month = at.metric[0].value
+    at.button_group(key="overview_period").set_value("quarter").run()
+    assert not at.exception
+    quarter = at.metric[0].value
+    assert int(quarter.replace(",", "")) >= int(month.replace(",", ""))
+
+
+def test_the_as_of_date_moves_the_figures():
+    at = app()
+    at.run()
+    at.date_input(key="sidebar_as_of").set_value(date(2026, 1, 31)).run()
+    assert not at.exception
+    assert any("January 2026" in header.value for header in at.subheader)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_an_upload_replaces_the_sample_and_its_sheets_are_listed(fixture_files):
+    at = app()
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="data_upload").set_value(
+        [("wide_tracker.xlsx", fixture_files["wide_tracker.xlsx"].read_bytes(), XLSX)]).run()
+    assert not at.exception
+    assert not any("sample data" in info.value for info in at.info)
+    sheets = at.dataframe[0].value
+    assert sheets["File"].tolist() == ["wide_tracker.xlsx"]
+    assert sheets[["Rows read", "Accepted", "Quarantined", "Blank"]].iloc[0].tolist() == [6, 4, 1, 1]
+    quarantined = at.dataframe[2].value if len(at.dataframe) > 2 else None
+    assert quarantined is not None and "totals row, not a record" in quarantined["Reason"].tolist()
+    assert any(button.label == "Download CSV" for button in at.get("download_button"))
+    # The upload stays when the user moves to another page and its figures are shown.
+    at.switch_page("pages/overview.py").run()
+    assert not any("sample data" in info.value for info in at.info)
+
+
+def test_a_broken_upload_shows_a_sentence_and_the_app_keeps_running():
+    at = app()
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="data_upload").set_value(
+        [("tracker.xlsx", b"%PDF-1.4 not a workbook", XLSX),
+         ("lead_tracker.xlsx", SAMPLE.read_bytes(), XLSX)]).run()
+    assert not at.exception
+    assert any("PDF" in error.value for error in at.error)
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception and len(at.metric) == 6
