@@ -52,7 +52,7 @@ if quarantined.empty:
     st.success("No rows quarantined: every non-blank row was used.")
 else:
     st.caption("Rows we did not use, each with the reason. Nothing else was left out.")
-    st.dataframe(quarantined.astype(str), hide_index=True, width="stretch")
+    st.dataframe(quarantined, hide_index=True, width="stretch")
     components.downloads(quarantined, "quarantined_rows", "data_quarantined")
 
 issues = ingested.model.issues

@@ -1,9 +1,11 @@
 """Overview: this period against the last, and what needs attention."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 from recruit_dash import charts, metrics
-from recruit_dash.periods import period_to_date, previous_period, same_point_before
+from recruit_dash.periods import period_to_date, same_point_before
 from recruit_dash.ui import components
 
 ingested, as_of = components.page_start("Overview")
@@ -26,6 +28,6 @@ for item in metrics.needs_attention(ingested.model, as_of):
                              f"overview_{item.label}")
 
 trend = metrics.weekly_milestones(ingested.model, ("lead", "shortlist", "interview", "started"),
-                                  previous_period(previous, kind).start, as_of)
-st.plotly_chart(charts.weekly_trend(trend, "Milestones per week"), width="stretch",
+                                  as_of - timedelta(weeks=13), as_of)
+st.plotly_chart(charts.weekly_trend(trend, "Milestones per week, last 13 weeks"), width="stretch",
                 key="overview_trend")

@@ -6,10 +6,12 @@ every row of every sheet is accepted, quarantined with a reason, or counted as b
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +90,8 @@ class FileReport:
     ok: bool
     error: str | None = None
     sheets: list[SheetReport] = field(default_factory=list)
+    sha256: str = ""
+    same_as: str | None = None  # an earlier file of the same upload with identical bytes
 
 
 @dataclass
@@ -115,12 +119,26 @@ def ingest_paths(paths: list[str | Path]) -> Ingested:
     return ingest_files([(str(path), Path(path).read_bytes()) for path in paths])
 
 
-def ingest_files(files: list[tuple[str, bytes]]) -> Ingested:
-    """Return the model and reports for uploaded files given as (name, bytes)."""
+def ingest_files(files: list[tuple[str, bytes]],
+                 read_file: Callable[[str, bytes], tuple[FileReport, dict[str, pd.DataFrame]]] | None = None,
+                 ) -> Ingested:
+    """Return the model and reports for uploaded files given as (name, bytes).
+
+    `read_file` reads one file (default: `ingest_file`); the app passes a cached one.
+    """
+    read_file = read_file or ingest_file
     reports: list[FileReport] = []
     parts: list[dict[str, pd.DataFrame]] = []
+    seen: dict[str, str] = {}
     for name, data in files:
-        report, tables = ingest_file(name, data)
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            # The same bytes twice (picked twice, or a renamed copy) are read once, never counted twice.
+            reports.append(FileReport(name, True, None, [], digest, seen[digest]))
+            continue
+        seen[digest] = name
+        report, tables = read_file(name, data)
+        report = replace(report, sha256=digest)
         reports.append(report)
         parts.append(tables)
     return Ingested(reports, combine(parts))

@@ -39,6 +39,7 @@ def sheet_summary(sheet: SheetReport) -> dict:
 def file_summary(report: FileReport) -> dict:
     """Return one file's understanding as JSON-ready data."""
     return {"path": report.path, "ok": report.ok, "error": report.error,
+            "sha256": report.sha256 or None, "same_as": report.same_as,
             "sheets": [sheet_summary(sheet) for sheet in report.sheets]}
 
 
@@ -70,12 +71,16 @@ def sheets_table(ingested: Ingested) -> pd.DataFrame:
     """Return one row per file and sheet: role, header row and the row accounting."""
     rows = []
     for report in ingested.files:
-        if not report.sheets:
-            rows.append({"File": report.path, "Sheet": "", "Role": "not read", "Why": report.error})
+        if report.same_as:
+            rows.append({"File": report.path, "Sheet": "", "Role": "not read again",
+                         "Shape or reason": f"the same file as {report.same_as}: counted once"})
+        elif not report.sheets:
+            rows.append({"File": report.path, "Sheet": "", "Role": "not read",
+                         "Shape or reason": report.error})
         for sheet in report.sheets:
             rows.append({
                 "File": report.path, "Sheet": sheet.name, "Role": sheet.role,
-                "Why": sheet.reason or sheet.shape, "Header row": sheet.header_row,
+                "Shape or reason": sheet.reason or sheet.shape, "Header row": sheet.header_row,
                 "Rows read": sheet.rows_read, "Accepted": sheet.rows_accepted,
                 "Quarantined": sheet.rows_quarantined, "Blank": sheet.rows_blank,
             })
@@ -104,4 +109,6 @@ def quarantined_rows(ingested: Ingested) -> pd.DataFrame:
                 frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=["File", "Sheet", "Row", "Reason"])
-    return pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True)
+    text = [column for column in rows.columns if column != "Row"]
+    return rows.astype({column: "string" for column in text} | {"Row": "Int64"})

@@ -145,3 +145,41 @@ def test_a_workbook_with_only_a_pivot_is_refused_in_plain_words():
     report = ingest_files([("summary.xlsx", data)]).files[0]
     assert report.ok is False
     assert "no sheet of records" in report.error
+
+
+def test_the_same_file_uploaded_twice_is_counted_once(fixture_files):
+    data = fixture_files["weekly_kpis.xlsx"].read_bytes()
+    once = ingest_files([("kpis.xlsx", data)]).model
+    twice = ingest_files([("kpis.xlsx", data), ("kpis (copy).xlsx", data)])
+    assert twice.files[1].same_as == "kpis.xlsx"
+    assert twice.model.activities["count"].sum() == once.activities["count"].sum()
+
+
+CSV_ROWS = [["Consultant", "Client", "Status", "Date Added"],
+            ["Zoë Brontë", "Café Ltd", "CVs sent", "03/02/2025"]]
+
+
+@pytest.mark.parametrize(("encoding", "delimiter"), [
+    ("utf-8", ","), ("utf-8-sig", ";"), ("cp1252", "\t"), ("latin-1", ";"),
+])
+def test_csv_encodings_and_delimiters_users_save_with(encoding, delimiter):
+    from make_fixtures import csv_bytes
+
+    ingested = ingest_files([("tracker.csv", csv_bytes(CSV_ROWS, delimiter, encoding))])
+    leads = ingested.model.leads
+    assert leads["consultant"].tolist() == ["Zoë Brontë"]
+    assert leads["client"].tolist() == ["Café Ltd"]
+    assert leads["created_on"].tolist() == [pd.Timestamp("2025-02-03")]
+
+
+def test_hidden_sheets_are_reported_and_not_used():
+    from make_fixtures import workbook_bytes
+
+    data = workbook_bytes({"Leads": [["Lead ID", "Status", "Consultant"], ["A", "Placed", "Ann"]],
+                           "Old": [["Lead ID", "Status", "Consultant"], ["B", "Placed", "Bob"]]},
+                          hidden=("Old",))
+    ingested = ingest_files([("t.xlsx", data)])
+    old = {sheet.name: sheet for sheet in ingested.files[0].sheets}["Old"]
+    assert (old.role, old.reason, old.hidden) == ("ignored", "hidden sheet", True)
+    assert old.rows_read == old.rows_quarantined == 2
+    assert ingested.model.leads["lead_id"].tolist() == ["A"]

@@ -57,12 +57,13 @@ def sidebar(ingested: Ingested) -> None:
             st.session_state[state.AS_OF_KEY] = chosen
 
 
-def period_picker(key_prefix: str) -> str:
+def period_picker(key_prefix: str, default: str = "week") -> str:
     """Return the period kind chosen (week, month or quarter)."""
-    return st.segmented_control("Period", options=list(PERIOD_KINDS), default="month",
+    return st.segmented_control("Period", options=list(PERIOD_KINDS), default=default,
                                 format_func=str.title, key=f"{key_prefix}_period",
                                 help="Each figure covers this period up to the as-of date, "
-                                     "compared with the whole period before it.") or "month"
+                                     "compared with the same days of the period before it."
+                                ) or default
 
 
 def figure_cards(figures: list[Figure], per_row: int = 3) -> None:

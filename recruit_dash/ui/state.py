@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from recruit_dash.ingest import FileReport, Ingested, combine, ingest_file
+from recruit_dash.ingest import FileReport, Ingested, ingest_file, ingest_files
 from recruit_dash.metrics import data_as_of
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
@@ -52,9 +52,8 @@ def using_sample() -> bool:
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def _ingest_all(files: tuple[tuple[str, bytes], ...]) -> Ingested:
-    """Return the model of several files together, each file read once per content."""
-    results = [_ingest_one(name, data) for name, data in files]
-    return Ingested([report for report, _ in results], combine([tables for _, tables in results]))
+    """Return the model of several files together, each distinct file read once."""
+    return ingest_files(list(files), read_file=_ingest_one)
 
 
 def current() -> Ingested:
