@@ -9,6 +9,7 @@ from pathlib import Path
 
 from recruit_dash import export
 from recruit_dash.ingest import ingest_paths
+from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.model import TABLES
 from recruit_dash.understanding import inspection
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"No such file: {', '.join(missing)}", file=sys.stderr)
         return 2
-    ingested = ingest_paths(args.files)
+    ingested = ingest_paths(args.files, read_file=ingest_file_isolated)
     failed = [report for report in ingested.files if not report.ok]
     if args.command == "inspect":
         document = inspection(ingested)

@@ -49,10 +49,14 @@ from recruit_dash.model import (
     conform,
 )
 from recruit_dash.reading import RawSheet, sheet_loaders
+from recruit_dash.safety import SheetTraps, sheet_traps
 from recruit_dash.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header, status_meaning
 
 SHEET_THREADS = min(4, os.cpu_count() or 1)
+MAX_TRAILING_BLANKS = 10_000  # fewer empty rows after the data are counted as blank rows
 MAX_CELL_ISSUES_PER_COLUMN = 200  # beyond this, one summary issue says how many more
+EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                "#CALC!", "#GETTING_DATA")
 _TOTALS = r"(grand\s+)?(sub\s*)?totals?\b"  # matched against lower-cased text
 
 # Post-placement check-ins (seed 004): days after the start date, keyed by words in the header.
@@ -80,6 +84,7 @@ class SheetReport:
     unmapped_values: dict[str, dict[str, int]] = field(default_factory=dict)
     quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)
     hidden: bool = False
+    rows_trimmed: int = 0  # empty rows after the data, outside the rows read
 
 
 @dataclass
@@ -114,9 +119,9 @@ class _Built:
     shape: str = ""
 
 
-def ingest_paths(paths: list[str | Path]) -> Ingested:
+def ingest_paths(paths: list[str | Path], read_file: Callable | None = None) -> Ingested:
     """Return the model and reports for files on disk."""
-    return ingest_files([(str(path), Path(path).read_bytes()) for path in paths])
+    return ingest_files([(str(path), Path(path).read_bytes()) for path in paths], read_file)
 
 
 def ingest_files(files: list[tuple[str, bytes]],
@@ -149,9 +154,16 @@ def ingest_file(name: str, data: bytes) -> tuple[FileReport, dict[str, pd.DataFr
     file_name = Path(name).name
     try:
         loaders = sheet_loaders(data, file_name)
-        # Sheets are parsed in parallel: the reader and most of pandas release the GIL.
-        with ThreadPoolExecutor(max_workers=SHEET_THREADS) as pool:
-            results = list(pool.map(lambda load: ingest_sheet(load(), file_name), loaders))
+        # Sheets are parsed in parallel (the reader and most of pandas release the GIL), and the
+        # XML is scanned for silent-loss traps beside them.
+        with ThreadPoolExecutor(1) as scanner, ThreadPoolExecutor(SHEET_THREADS) as pool:
+            traps = scanner.submit(sheet_traps, data)
+
+            def ingest_loaded(load: Callable[[], RawSheet]) -> tuple[SheetReport, dict]:
+                raw = load()
+                return ingest_sheet(raw, file_name, traps.result().get(raw.name))
+
+            results = list(pool.map(ingest_loaded, loaders))
     except WorkbookError as error:
         return FileReport(name, False, str(error)), {}
     reports: list[SheetReport] = []
@@ -172,11 +184,15 @@ def ingest_file(name: str, data: bytes) -> tuple[FileReport, dict[str, pd.DataFr
     }
 
 
-def ingest_sheet(raw: RawSheet, file_name: str) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
+def ingest_sheet(raw: RawSheet, file_name: str, traps: SheetTraps | None = None,
+                 ) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
     """Return one sheet's report and canonical frames."""
+    raw, trimmed, prepared = _prepared(raw, traps)
     layout = understand_sheet(raw.name, raw.cells, raw.hidden)
     if layout.role == IGNORED:
-        return _ignored_sheet(raw, layout, file_name), {}
+        report = _ignored_sheet(raw, layout, file_name)
+        report.rows_trimmed, report.notes = trimmed, prepared.notes + report.notes
+        return report, {}
     body = _body(raw.cells, layout.header_row)
     excel_rows = pd.Series(body.index + 1, index=body.index)
     blank = body.isna().all(axis=1)
@@ -189,7 +205,8 @@ def ingest_sheet(raw: RawSheet, file_name: str) -> tuple[SheetReport, dict[str, 
     reasons.loc[built.reasons.index] = built.reasons
     quarantined = ~blank & (reasons != "")
     source = dict(source_file=file_name, source_sheet=raw.name)
-    issues = [dict(file=file_name, sheet=raw.name, **issue) for issue in built.issues]
+    issues = [dict(file=file_name, sheet=raw.name, **issue)
+              for issue in prepared.issues + built.issues]
     issues += [dict(file=file_name, sheet=raw.name, row=int(excel_rows[index]), column=None,
                     value=None, problem=f"row quarantined: {reasons[index]}")
                for index in reasons.index[quarantined]]
@@ -203,14 +220,85 @@ def ingest_sheet(raw: RawSheet, file_name: str) -> tuple[SheetReport, dict[str, 
         rows_read=len(body), rows_blank=int(blank.sum()),
         rows_quarantined=int(quarantined.sum()),
         rows_accepted=int(len(body) - blank.sum() - quarantined.sum()),
-        columns=layout.columns, shape=built.shape, notes=built.notes,
+        columns=layout.columns, shape=built.shape, notes=prepared.notes + built.notes,
+        rows_trimmed=trimmed,
         unmapped_values=built.unmapped_values, quarantined=quarantine_frame.reset_index(drop=True),
         hidden=raw.hidden,
     )
-    tables = {name: frame.assign(**source) if name != "issues" else frame
-              for name, frame in built.tables.items()}
+    tables = {name: frame.assign(**{key: pd.Categorical([value] * len(frame))
+                                     for key, value in source.items()})
+              if name != "issues" else frame for name, frame in built.tables.items()}
     tables["issues"] = pd.DataFrame(issues, columns=list(ISSUES.columns))
     return report, tables
+
+
+@dataclass
+class _Prepared:
+    """Notes and issues from making a sheet's cells readable before it is understood."""
+
+    notes: list[str] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+
+def _prepared(raw: RawSheet, traps: SheetTraps | None) -> tuple[RawSheet, int, _Prepared]:
+    """Return the sheet with trailing empty rows trimmed, merged cells filled and Excel error
+    values blanked, with the number of rows trimmed and what was done, in words."""
+    prepared = _Prepared()
+    cells = raw.cells
+    filled = cells.notna().any(axis=1).to_numpy()
+    last = int(filled.nonzero()[0][-1]) + 1 if filled.any() else 0
+    trimmed = len(cells) - last
+    if trimmed > MAX_TRAILING_BLANKS:
+        # A million formatted-but-empty rows are not a million blank records: skip, say so.
+        prepared.notes.append(f"{trimmed:,} empty rows after the data were skipped (formatted but "
+                              "blank; Excel counts them in the used range)")
+        cells = cells.iloc[:last]
+    else:
+        trimmed = 0
+    if traps and traps.declared_rows > last + MAX_TRAILING_BLANKS:
+        prepared.notes.append(f"Excel records {traps.declared_rows:,} rows in use on this sheet; "
+                              f"only the first {last:,} hold anything, the rest are formatted but "
+                              "empty and were skipped")
+    if traps and traps.formulas_without_value:
+        problem = (f"{traps.formulas_without_value:,} formulas have no saved result, so their cells "
+                   "read as empty. Open the file in Excel, save it, and upload it again.")
+        prepared.notes.append(problem)
+        prepared.issues.append(dict(row=None, column=None, value=None, problem=problem))
+    errors = 0
+    for column in cells.columns:
+        found = cells[column].isin(EXCEL_ERRORS).fillna(False).to_numpy()
+        if found.any():
+            errors += int(found.sum())
+            for row in found.nonzero()[0][:MAX_CELL_ISSUES_PER_COLUMN]:
+                prepared.issues.append(dict(row=int(row) + 1, column=f"Column {column + 1}",
+                                            value=str(cells.iat[row, column]),
+                                            problem="an Excel error value, read as empty"))
+            cells[column] = cells[column].mask(found)
+    errors += traps.error_cells if traps else 0
+    if errors:
+        prepared.notes.append(f"{errors:,} cells hold Excel errors (#REF!, #N/A, #DIV/0! …) and "
+                              "were read as empty")
+    if traps and traps.merged:
+        cells = _fill_merged(cells, traps.merged, traps.first_column)
+        prepared.notes.append(f"{len(traps.merged):,} merged cell ranges: each cell takes the "
+                              "value shown in the merged block")
+    return RawSheet(raw.name, cells, raw.hidden), trimmed, prepared
+
+
+def _fill_merged(cells: pd.DataFrame, merged: list[tuple[int, int, int, int]],
+                 first_column: int) -> pd.DataFrame:
+    """Return cells where every cell of a merged block holds the block's value, as Excel shows it."""
+    cells = cells.copy()
+    rows, columns = cells.shape
+    for top, left, bottom, right in merged:
+        left, right = left - first_column, right - first_column
+        if not (0 <= top < rows and 0 <= left < columns):
+            continue
+        value = cells.iat[top, left]
+        if pd.isna(value):
+            continue
+        cells.iloc[top:min(bottom, rows - 1) + 1, left:min(right, columns - 1) + 1] = value
+    return cells
 
 
 def _ignored_sheet(raw: RawSheet, layout: SheetLayout, file_name: str) -> SheetReport:

@@ -23,6 +23,7 @@ def sheet_summary(sheet: SheetReport) -> dict:
         "rows_accepted": sheet.rows_accepted,
         "rows_quarantined": sheet.rows_quarantined,
         "rows_blank": sheet.rows_blank,
+        "empty_rows_skipped_after_data": sheet.rows_trimmed,
         "columns": {column.source: column.field if column.confidence >= CONFIDENT else None
                     for column in sheet.columns if column.source},
         "column_details": [

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from recruit_dash.ingest import FileReport, Ingested, ingest_file, ingest_files
+from recruit_dash.ingest import FileReport, Ingested, ingest_files
+from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.metrics import data_as_of
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
@@ -27,7 +28,7 @@ def _ingest_one(name: str, data: bytes):
     """Return one file's report and frames; the cache key is the file's own bytes, so a result is
     only ever handed to a session that uploaded those very bytes."""
     try:
-        return ingest_file(name, data)
+        return ingest_file_isolated(name, data)
     except Exception:  # a bug of ours must not show a traceback or stop the app
         log.exception("ingest failed for %s", name)
         return FileReport(name, False, f"Something went wrong reading '{name}'. The file may use "

@@ -1,0 +1,157 @@
+"""Checks on untrusted files before and beside parsing: size, type, zip bombs, absurd used ranges,
+and the traps that make cells vanish silently (formulas with no saved value, error cells, merges).
+
+All of it reads the file's own bytes; nothing here runs a formula or a macro.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree
+
+from recruit_dash.errors import WorkbookError
+
+MAX_UPLOAD_MB = int(os.environ.get("RECRUIT_DASH_MAX_UPLOAD_MB", "50"))
+MAX_UNZIPPED_MB = int(os.environ.get("RECRUIT_DASH_MAX_UNZIPPED_MB", "1024"))
+MAX_ZIP_ENTRIES = 10_000
+# A real sheet's XML compresses 5-20 times; a zip bomb compresses a thousand times.
+MAX_COMPRESSION_RATIO = 200
+MAX_CELLS = int(os.environ.get("RECRUIT_DASH_MAX_CELLS", "25000000"))
+
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{0,3})(\d*):?([A-Z]{0,3})(\d*)"')
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+_FORMULA_NO_VALUE = re.compile(rb"</f>(?:<v\s*/>|<v></v>)?</c>|<f\b[^>]*/>(?:<v\s*/>|<v></v>)?</c>")
+_ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"')
+SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIP_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def column_number(letters: bytes | str) -> int:
+    """Return a column's number from its letters (A=1, XFD=16384)."""
+    number = 0
+    for letter in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def check_before_parsing(name: str, data: bytes) -> None:
+    """Raise a WorkbookError when a file is too big, a zip bomb, or claims an absurd used range."""
+    name = Path(name).name
+    size_mb = len(data) / 1_000_000
+    if size_mb > MAX_UPLOAD_MB:
+        raise WorkbookError(
+            f"'{name}' is {size_mb:,.0f} MB; the limit is {MAX_UPLOAD_MB} MB. A lead tracker is "
+            "rarely over 10 MB: delete unused sheets, rows and pictures, or export just the "
+            "tracker sheet as CSV, and upload that.")
+    if not data.startswith(b"PK\x03\x04"):
+        return
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise WorkbookError(f"'{name}' looks like an Excel file but it is damaged. Open it in "
+                            "Excel, save a copy and upload that.") from error
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise _unsafe(name, f"it holds {len(entries):,} parts")
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_UNZIPPED_MB * 1_000_000:
+        raise _unsafe(name, f"it unpacks to {total / 1e6:,.0f} MB")
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > 10_000_000 and ratio > MAX_COMPRESSION_RATIO:
+            raise _unsafe(name, f"one part unpacks {ratio:,.0f} times larger than it is stored")
+    for entry in entries:
+        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+            with archive.open(entry) as stream:
+                head = stream.read(4096)
+            cells = _declared_cells(head)
+            if cells > MAX_CELLS:
+                raise WorkbookError(
+                    f"'{name}' has a sheet whose used range covers {cells:,} cells, far more than "
+                    "a lead tracker needs; usually something was typed or formatted far below or "
+                    "to the right of the data. Open it in Excel, delete the empty rows and "
+                    "columns after your data, save a copy and upload that.")
+
+
+def _unsafe(name: str, what: str) -> WorkbookError:
+    """Return the error for a workbook whose packaging is not what Excel writes."""
+    return WorkbookError(
+        f"'{name}' is not safe to open: {what}, which no real tracker does. It may be damaged "
+        "or built to harm. Open it in Excel, save a copy and upload that.")
+
+
+def _declared_cells(head: bytes) -> int:
+    """Return how many cells a sheet's <dimension> record claims (0 when it has none)."""
+    match = _DIMENSION.search(head)
+    if not match:
+        return 0
+    first_column, first_row, last_column, last_row = match.groups()
+    if not last_column:
+        return 1
+    rows = int(last_row or first_row or 1) - int(first_row or 1) + 1
+    columns = column_number(last_column) - column_number(first_column or b"A") + 1
+    return max(rows, 0) * max(columns, 0)
+
+
+@dataclass
+class SheetTraps:
+    """What a sheet's XML says about cells the reader will show as empty."""
+
+    formulas_without_value: int = 0
+    error_cells: int = 0
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
+    first_column: int = 0  # the reader's first column, 0-based, from the <dimension> record
+    declared_rows: int = 0  # the last row of the used range Excel recorded
+
+
+def sheet_traps(data: bytes) -> dict[str, SheetTraps]:
+    """Return, per sheet name of an .xlsx/.xlsm, the silent-loss traps its XML holds."""
+    if not data.startswith(b"PK\x03\x04"):
+        return {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        paths = _sheet_paths(archive)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        return {}
+    return {name: _traps(archive.read(path)) for name, path in paths.items()
+            if path in archive.namelist()}
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Return sheet name -> worksheet XML path, from the workbook and its relationships."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PACKAGE_RELS_NS}Relationship")}
+    paths = {}
+    for sheet in workbook.iter(f"{SPREADSHEET_NS}sheet"):
+        target = targets.get(sheet.get(f"{RELATIONSHIP_NS}id"), "")
+        target = target.lstrip("/")
+        paths[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
+    return paths
+
+
+def _traps(xml: bytes) -> SheetTraps:
+    """Return the traps in one worksheet's XML, using byte counts rather than a second parse."""
+    traps = SheetTraps()
+    if b"<f" in xml:
+        traps.formulas_without_value = len(_FORMULA_NO_VALUE.findall(xml))
+    dimension = _DIMENSION.search(xml, 0, 4096)
+    if dimension and dimension.group(4):
+        traps.declared_rows = int(dimension.group(4))
+    if b't="e"' in xml:
+        traps.error_cells = len(_ERROR_CELL.findall(xml))
+    tail = xml.rfind(b"<mergeCells")
+    if tail != -1:
+        if dimension and dimension.group(1):
+            traps.first_column = column_number(dimension.group(1)) - 1
+        traps.merged = [(int(top) - 1, column_number(left) - 1, int(bottom) - 1,
+                         column_number(right) - 1)
+                        for left, top, right, bottom in _MERGE.findall(xml, tail)]
+    return traps
