@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# One upload limit for the server and the checks before parsing.
+export RECRUIT_DASH_MAX_UPLOAD_MB ?= 50
 
 .PHONY: install run test lint bench sample clean
 
@@ -17,7 +19,8 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 run: install
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--server.maxUploadSize $(RECRUIT_DASH_MAX_UPLOAD_MB)
 
 test: install
 	$(BIN)/ruff check .

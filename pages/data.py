@@ -3,7 +3,7 @@
 import streamlit as st
 
 from recruit_dash.ui import components, state
-from recruit_dash.understanding import columns_table, quarantined_rows, sheets_table
+from recruit_dash.understanding import columns_table, quarantined_rows, shape_words, sheets_table
 
 ingested, _ = components.page_start("Data")
 uploaded = st.file_uploader(
@@ -34,17 +34,24 @@ for report in ingested.files:
             if sheet.reason:
                 st.write(f"Not used: {sheet.reason}.")
                 continue
-            st.write(f"Header on row {sheet.header_row}; {sheet.shape}. "
+            st.write(f"Header on row {sheet.header_row}: {shape_words(sheet)}. "
                      f"{sheet.rows_read:,} rows read = {sheet.rows_accepted:,} accepted + "
                      f"{sheet.rows_quarantined:,} quarantined + {sheet.rows_blank:,} blank.")
-            st.dataframe(columns_table(sheet), hide_index=True, width="stretch")
+            st.dataframe(columns_table(sheet), hide_index=True, width="stretch", column_config={
+                "Confidence": st.column_config.ProgressColumn(
+                    "Confidence", format="%d%%", min_value=0, max_value=100,
+                    help="How sure we are of the match between the header and the field."),
+            })
             for note in sheet.notes:
                 st.caption(note)
             for what, values in sheet.unmapped_values.items():
                 if values:
-                    st.warning(f"{len(values)} {what} values we could not map: "
-                               + ", ".join(f"{value} ({count})" for value, count in
-                                           list(values.items())[:15]))
+                    listed = ", ".join(f"“{value}” ({count:,} rows)"
+                                       for value, count in list(values.items())[:15])
+                    more = f" and {len(values) - 15} more" if len(values) > 15 else ""
+                    st.warning(f"{what.capitalize()} values we could not map to the ladder or an "
+                               f"outcome: {listed}{more}. Those rows are kept; the value is "
+                               "listed under “Cells we could not use”.")
 
 st.subheader("Quarantined rows")
 quarantined = quarantined_rows(ingested)
@@ -58,5 +65,5 @@ else:
 issues = ingested.model.issues
 if len(issues):
     st.subheader("Cells we could not use")
-    st.dataframe(issues, hide_index=True, width="stretch")
+    components.records(issues, key="data_issues_table")
     components.downloads(issues, "issues", "data_issues")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from recruit_dash import charts, metrics
-from recruit_dash.periods import period_to_date, same_point_before
+from recruit_dash.periods import period_holding, period_to_date, same_point_before
 from recruit_dash.ui import components
 
 ingested, as_of = components.page_start("Overview")
@@ -23,11 +23,11 @@ st.subheader("Needs attention")
 for item in metrics.needs_attention(ingested.model, as_of):
     with st.expander(f"{item.label}: {len(item.rows):,}", expanded=False):
         st.caption(item.definition)
-        st.dataframe(item.rows, hide_index=True, width="stretch")
+        components.records(item.rows, key=f"overview_rows_{item.label}")
         components.downloads(item.rows, item.label.lower().replace(" ", "_"),
                              f"overview_{item.label}")
 
 trend = metrics.weekly_milestones(ingested.model, ("lead", "shortlist", "interview", "started"),
-                                  as_of - timedelta(weeks=13), as_of)
+                                  period_holding(as_of - timedelta(weeks=12), "week").start, as_of)
 st.plotly_chart(charts.weekly_trend(trend, "Milestones per week, last 13 weeks"), width="stretch",
                 key="overview_trend")

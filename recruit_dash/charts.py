@@ -15,11 +15,11 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
     layout=go.Layout(
         font=dict(family="Inter, Segoe UI, sans-serif", size=13),
         colorway=PALETTE,
-        margin=dict(l=10, r=10, t=40, b=10),
+        margin=dict(l=10, r=10, t=70, b=10),
         plot_bgcolor="white",
         xaxis=dict(showgrid=False),
         yaxis=dict(gridcolor="#e6e6e6"),
-        legend=dict(orientation="h", y=-0.15),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
 )
 

@@ -179,6 +179,20 @@ ISSUES = Table(
     with_source=False,
 )
 
+# How each canonical field is named on screen and in downloads people open.
+FIELD_LABELS: dict[str, str] = {
+    "lead_id": "Lead", "created_on": "Lead date", "consultant": "Consultant", "client": "Client",
+    "contact": "Contact", "candidate": "Candidate", "role": "Role", "source": "Source",
+    "status": "Status", "outcome": "Outcome", "next_action_on": "Next action", "fee": "Fee",
+    "notes": "Notes", "stage": "Stage", "reached_on": "Reached on", "on": "Date", "kind": "Activity",
+    "count": "Count", "placement_id": "Placement", "start_on": "Start date",
+    "probation_end_on": "Probation ends", "checkpoint": "Check-in", "due_on": "Due",
+    "done_on": "Done", "score": "Score", "referral": "Referral", "testimonial": "Testimonial",
+    "furthest_stage": "Furthest stage", "source_file": "File", "source_sheet": "Sheet",
+    "source_row": "Row", "file": "File", "sheet": "Sheet", "row": "Row", "column": "Column",
+    "value": "Value", "problem": "Problem",
+}
+
 TABLES: dict[str, Table] = {
     table.name: table
     for table in (LEADS, MILESTONES, ACTIVITIES, PLACEMENTS, CHECKINS, FEEDBACK, ISSUES)

@@ -6,8 +6,32 @@ import pandas as pd
 
 from recruit_dash.ingest import FileReport, Ingested, SheetReport
 from recruit_dash.mapping import CONFIDENT
+from recruit_dash.model import ACTIVITY_KIND_LABELS, FIELD_LABELS, STAGE_LABELS
 
 MAX_ISSUES_LISTED = 500
+
+SHAPES = {
+    "wide": "one row per lead, one date column per milestone",
+    "status-only": "one row per lead with a status, no milestone dates",
+    "event log": "one row per lead and stage reached",
+    "weekly counts": "one row per consultant and week, a column of counts per activity",
+    "activity log": "one row per activity",
+    "placements": "one row per placed candidate",
+    "survey answers": "one row per client answer",
+}
+
+
+def field_label(field: str | None) -> str:
+    """Return what a canonical field means, in words ("stage:offer" -> "Milestone: Offer made")."""
+    if not field:
+        return ""
+    if field.startswith("stage:"):
+        return f"Milestone date: {STAGE_LABELS.get(field[6:], field[6:])}"
+    if field.startswith("count:"):
+        return f"Count of {ACTIVITY_KIND_LABELS.get(field[6:], field[6:]).lower()}"
+    special = {"stage": "Stage name (event log)", "stage_on": "Stage date (event log)",
+               "checkin_on": "Check-in call date"}
+    return special.get(field, FIELD_LABELS.get(field, field))
 
 
 def sheet_summary(sheet: SheetReport) -> dict:
@@ -81,7 +105,7 @@ def sheets_table(ingested: Ingested) -> pd.DataFrame:
         for sheet in report.sheets:
             rows.append({
                 "File": report.path, "Sheet": sheet.name, "Role": sheet.role,
-                "Shape or reason": sheet.reason or sheet.shape, "Header row": sheet.header_row,
+                "Shape or reason": sheet.reason or shape_words(sheet), "Header row": sheet.header_row,
                 "Rows read": sheet.rows_read, "Accepted": sheet.rows_accepted,
                 "Quarantined": sheet.rows_quarantined, "Blank": sheet.rows_blank,
             })
@@ -89,13 +113,26 @@ def sheets_table(ingested: Ingested) -> pd.DataFrame:
 
 
 def columns_table(sheet: SheetReport) -> pd.DataFrame:
-    """Return one row per source column: the field it maps to and how sure we are."""
-    return pd.DataFrame([
-        {"Column": column.source, "Field": column.field if column.confidence >= CONFIDENT else None,
-         "Suggestion": column.field if column.field and column.confidence < CONFIDENT else None,
-         "Confidence": column.confidence, "Note": column.note}
-        for column in sheet.columns if column.source
-    ])
+    """Return one row per source column: what we read it as, how sure we are, or why not used."""
+    rows = []
+    for column in sheet.columns:
+        if not column.source:
+            continue
+        applied = bool(column.field) and column.confidence >= CONFIDENT
+        rows.append({
+            "Column": column.source,
+            "Read as": field_label(column.field) if applied else "not used",
+            "Field": column.field if applied else None,
+            "Confidence": round(column.confidence * 100) if applied else None,
+            "Note": (f"might be {field_label(column.field)}: check it" if column.field and not applied
+                     else column.note),
+        })
+    return pd.DataFrame(rows)
+
+
+def shape_words(sheet: SheetReport) -> str:
+    """Return a sheet's shape in words."""
+    return SHAPES.get(sheet.shape, sheet.shape)
 
 
 def quarantined_rows(ingested: Ingested) -> pd.DataFrame:

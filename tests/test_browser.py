@@ -92,3 +92,27 @@ def test_upload_on_data_page_then_overview_shows_figures(server, browser, tmp_pa
     assert page.locator("[data-testid=stMetric]").count() == 6
     assert page.get_by_text("Traceback").count() == 0
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+
+
+def test_a_workbook_that_kills_readers_gets_a_message_and_the_same_server_goes_on(
+        server, browser, tmp_path):
+    import make_hostile
+
+    bad = tmp_path / "far_cells.xlsx"
+    bad.write_bytes(make_hostile.a1_and_xfd1048576())  # would abort the reader and the server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/data")
+    page.get_by_text("What we understood").wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(bad))
+    alert = page.locator("[data-testid=stAlertContentError]").filter(has_text="far_cells.xlsx")
+    alert.wait_for(timeout=60_000)
+    assert "far more than a lead tracker needs" in alert.inner_text()
+    assert page.get_by_text("Traceback").count() == 0
+
+    page.locator("input[type=file]").set_input_files(str(SAMPLE))
+    page.get_by_text("Lead Tracker: leads").first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="Overview").click()
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Leads generated")
+    card.wait_for(timeout=30_000)
+    assert int(card.locator("[data-testid=stMetricValue]").inner_text().replace(",", "")) > 0
+    assert page.locator("[data-testid=stMetric]").count() == 6

@@ -183,3 +183,19 @@ def test_hidden_sheets_are_reported_and_not_used():
     assert (old.role, old.reason, old.hidden) == ("ignored", "hidden sheet", True)
     assert old.rows_read == old.rows_quarantined == 2
     assert ingested.model.leads["lead_id"].tolist() == ["A"]
+
+
+def test_ids_and_phone_numbers_stay_text():
+    from make_fixtures import csv_bytes
+
+    data = csv_bytes([["Lead ID", "Consultant", "Client", "Status"],
+                      ["007", "Ann Lee", "Acme Ltd", "CVs sent"],
+                      ["+447700900123", "Ann Lee", "Acme Ltd", "CVs sent"]])
+    leads = ingest_files([("t.csv", data)]).model.leads
+    assert leads["lead_id"].tolist() == ["007", "+447700900123"]
+
+
+def test_openpyxl_parses_xml_through_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True

@@ -10,6 +10,7 @@ import streamlit as st
 from recruit_dash import export
 from recruit_dash.ingest import Ingested
 from recruit_dash.metrics import Figure
+from recruit_dash.model import FIELD_LABELS
 from recruit_dash.periods import PERIOD_KINDS
 from recruit_dash.ui import state
 
@@ -75,7 +76,11 @@ def figure_cards(figures: list[Figure], per_row: int = 3) -> None:
         ratio = figure.change_ratio
         if ratio is not None:
             delta += f" ({ratio:+.0%})"
+        if not figure.change:
+            delta = "no change"
         column.metric(figure.metric.label, value, delta=delta,
+                      delta_color="normal" if figure.change else "off",
+                      delta_arrow="auto" if figure.change else "off",
                       help=figure.metric.definition, border=True)
 
 
@@ -87,9 +92,30 @@ def _formatted(value: float, kind: str, signed: bool = False) -> str:
     return f"{sign}{abs(value):,.0f}"
 
 
+def records(frame: pd.DataFrame, key: str, height: int | str = "auto") -> None:
+    """Show model rows with people's labels, UK dates and pounds; cell text is shown as text."""
+    config = {}
+    for column in frame.columns:
+        label = FIELD_LABELS.get(column, column)
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            config[column] = st.column_config.DateColumn(label, format="DD/MM/YYYY")
+        elif column == "fee":
+            config[column] = st.column_config.NumberColumn(label, format="£%,.0f")
+        else:
+            config[column] = st.column_config.Column(label)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=key,
+                 height=height)
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a frame whose columns carry people's labels, for downloads."""
+    return frame.rename(columns=lambda column: FIELD_LABELS.get(column, column))
+
+
 def downloads(frame: pd.DataFrame, name: str, key_prefix: str) -> None:
     """Offer a table as CSV and Excel, both safe from formula injection."""
     left, right = st.columns(2)
+    frame = labelled(frame)
     left.download_button("Download CSV", export.csv_bytes(frame), file_name=f"{name}.csv",
                          mime="text/csv", key=f"{key_prefix}_csv", width="stretch")
     right.download_button("Download Excel", export.xlsx_bytes({name: frame}),
