@@ -18,17 +18,17 @@ def neutralise(value: object) -> object:
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy for export: text cells neutralised, dates as YYYY-MM-DD text."""
-    out = {}
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            out[str(column)] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
-        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            out[str(column)] = values.astype(object).where(values.notna(), None)
-        else:
-            out[str(column)] = values.astype(object).where(values.notna(), None).map(neutralise)
-    return pd.DataFrame(out, index=frame.index)
+    """Return a copy for a CSV export: dates as YYYY-MM-DD, text that could run as a formula
+    neutralised; numbers stay numbers."""
+    plain = _plain_frame(frame)
+    for column, original in zip(plain.columns, frame.columns, strict=True):
+        if pd.api.types.is_numeric_dtype(frame[original]) or pd.api.types.is_bool_dtype(frame[original]):
+            continue
+        text = plain[column]
+        risky = text.str.startswith(FORMULA_TRIGGERS, na=False).astype(bool)
+        if risky.any():
+            plain[column] = text.where(~risky, "'" + text.astype(str))
+    return plain
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -69,19 +69,11 @@ def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
-            out[str(column)] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
-        else:
-            out[str(column)] = [None if _missing(value) else (value.item() if hasattr(value, "item")
-                                                              else value) for value in values]
-    return pd.DataFrame(out)
-
-
-def _missing(value: object) -> bool:
-    """Return whether a cell is empty (None, NaN, NA, NaT)."""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+            values = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_integer_dtype(values):
+            values = values.astype("Int64")
+        out[str(column)] = values.astype(object).where(values.notna(), None)
+    return pd.DataFrame(out, index=frame.index)
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
