@@ -1,8 +1,9 @@
 """The benchmark: ingest of a 50,000-lead workbook (plus 250,000 activity rows) against a bare
 read with the fast reader and against pandas.read_excel with its default engine.
 
-Every timing is the median of 3 runs, each in a fresh process so that peak memory (the child's
-maximum resident set size) is measured for that step alone. All figures come from one run.
+Every timing is the median of 3 runs, each in a fresh process so that peak memory (the largest
+resident set size of that process and its children) is measured for that step alone; the steps
+take turns. All figures come from one run.
 """
 
 from __future__ import annotations
@@ -68,23 +69,34 @@ def build_workbook() -> Path:
     return WORKBOOK
 
 
-def measure(step: str, path: Path) -> dict:
-    """Return the median seconds and the largest peak memory of a step over RUNS fresh processes."""
-    runs = []
+def run_once(step: str, path: Path) -> dict:
+    """Return one timing of a step in a fresh process."""
+    setup, work = STEPS[step]
+    code = CHILD.format(root=str(ROOT), path=str(path), setup=setup, code=work)
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout.strip().splitlines()[-1]
+    return eval(output)  # our own child's dict literal
+
+
+def measure_all(path: Path) -> dict[str, dict]:
+    """Return each step's median seconds and largest peak memory over RUNS fresh processes.
+
+    The steps take turns (ingest, bare read, pandas, ingest, …) so that a machine that slows
+    down or speeds up during the run weighs on every step alike, and the ratios stay fair.
+    """
+    runs: dict[str, list[dict]] = {step: [] for step in STEPS}
     for _ in range(RUNS):
-        setup, work = STEPS[step]
-        code = CHILD.format(root=str(ROOT), path=str(path), setup=setup, code=work)
-        output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                check=True, cwd=ROOT).stdout.strip().splitlines()[-1]
-        runs.append(eval(output))  # our own child's dict literal
-    return {"seconds": statistics.median(run["seconds"] for run in runs),
-            "peak_mb": max(run["peak_mb"] for run in runs), "rows": runs[0]["rows"]}
+        for step in STEPS:
+            runs[step].append(run_once(step, path))
+    return {step: {"seconds": statistics.median(run["seconds"] for run in results),
+                   "peak_mb": max(run["peak_mb"] for run in results), "rows": results[0]["rows"]}
+            for step, results in runs.items()}
 
 
 def main() -> None:
     path = build_workbook()
     started = time.perf_counter()
-    results = {step: measure(step, path) for step in STEPS}
+    results = measure_all(path)
     ingest, bare, pandas_default = (results[step] for step in STEPS)
     report = {
         "workbook": path.name,

@@ -7,6 +7,7 @@ in a child; whatever happens there becomes a sentence for the user, and the app 
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -118,6 +119,7 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int) -> None:
     limit = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     # A native reader that aborts prints its own backtrace; the user gets our sentence instead.
+    faulthandler.disable()  # a test runner's crash dump would be inherited from the parent
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
