@@ -133,9 +133,28 @@ def placements_and_feedback() -> bytes:
     })
 
 
+def legacy_xls() -> bytes:
+    """Return the wide tracker's first rows as an Excel 97-2003 (.xls) workbook."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Leads")
+    uk_date = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for row, values in enumerate([WIDE_HEADER, *WIDE_ROWS[:3]]):
+        for column, value in enumerate(values):
+            if isinstance(value, datetime):
+                sheet.write(row, column, value, uk_date)
+            elif value is not None:
+                sheet.write(row, column, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 FIXTURES = {
     "wide_tracker.xlsx": wide_tracker,
     "wide_tracker.xlsm": lambda: macro_enabled(wide_tracker()),
+    "legacy.xls": legacy_xls,
     "status_only.csv": status_only_csv,
     "event_log.xlsx": event_log,
     "weekly_kpis.xlsx": weekly_kpis,

@@ -12,6 +12,7 @@ from recruit_dash.model import STAGE_IDS, TABLES
 SHEETS = [
     ("wide_tracker.xlsx", "Leads", "leads", 3, 4, 1, 1),
     ("wide_tracker.xlsm", "Leads", "leads", 3, 4, 1, 1),
+    ("legacy.xls", "Leads", "leads", 1, 3, 0, 0),
     ("status_only.csv", "status_only", "leads", 1, 3, 1, 0),
     ("event_log.xlsx", "Log", "leads", 1, 5, 0, 0),
     ("weekly_kpis.xlsx", "KPI Weekly", "activities", 1, 2, 1, 0),
@@ -34,6 +35,7 @@ def test_each_sheet_gets_its_role_header_and_row_accounting(
 
 # file -> (leads, {stage: leads that recorded it})
 MODELS = [
+    ("legacy.xls", 3, {"lead": 3, "job": 2, "shortlist": 2, "interview": 1, "offer": 1, "started": 1}),
     ("wide_tracker.xlsx", 4, {"lead": 4, "job": 3, "shortlist": 2, "interview": 1, "offer": 1,
                               "started": 1}),
     ("status_only.csv", 3, {"lead": 3, "interview": 1, "accepted": 1}),
