@@ -6,6 +6,8 @@ st.set_page_config(page_title="recruit-dash", page_icon=":material/insights:", l
 
 navigation = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
+    st.Page("pages/quarterly_review.py", title="Quarterly review", icon=":material/event_note:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ])
 navigation.run()

@@ -36,3 +36,73 @@ def weekly_trend(frame: pd.DataFrame, title: str) -> go.Figure:
     figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Week commencing",
                          yaxis_title="Leads", hovermode="x unified")
     return figure
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{value:.0%}"
+
+
+def funnel_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return a funnel of stage counts in ladder order, each bar with both conversion bases."""
+    text = [f"{count:,} · step {_percent(step)} · of first {_percent(cumulative)}"
+            + (" · small sample" if small else "")
+            for count, step, cumulative, small in zip(frame["count"], frame["step"],
+                                                      frame["cumulative"], frame["small_sample"],
+                                                      strict=True)]
+    figure = go.Figure(go.Funnel(y=frame["label"], x=frame["count"], text=text,
+                                 textinfo="text", textposition="outside",
+                                 marker=dict(color=PALETTE[0]), cliponaxis=False))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, yaxis=dict(autorange="reversed"),
+                         margin=dict(r=220))
+    return figure
+
+
+def time_in_stage_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return median and 90th-percentile days from each stage to the next, in ladder order."""
+    rows = frame.dropna(subset=["median_days_to_next"])
+    figure = go.Figure([
+        go.Bar(y=rows["label"], x=rows["median_days_to_next"], orientation="h", name="Median"),
+        go.Bar(y=rows["label"], x=rows["p90_days_to_next"], orientation="h",
+               name="90th percentile"),
+    ])
+    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
+                         xaxis_title="Days to the next stage", yaxis=dict(autorange="reversed"))
+    return figure
+
+
+def split_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return grouped bars: per stage (ladder order), the count of each group."""
+    figure = go.Figure()
+    for group, rows in frame.groupby("group", sort=False):
+        figure.add_trace(go.Bar(x=rows["label"], y=rows["count"], name=str(group),
+                                customdata=rows["cumulative"],
+                                hovertemplate="%{x}: %{y:,} (%{customdata:.0%} of first stage)"))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group", yaxis_title="Leads")
+    return figure
+
+
+OUTCOME_COLOURS = {"filled": "#2a9d8f", "open": "#1f5f8b", "on_hold": "#c9a227", "lost": "#b23a48"}
+
+
+def cohort_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return a stacked bar per cohort: filled, open, on hold and lost leads."""
+    figure = go.Figure([go.Bar(x=frame["month"], y=frame[outcome], name=label,
+                               marker_color=OUTCOME_COLOURS[outcome])
+                        for outcome, label in (("filled", "Filled"), ("open", "Open"),
+                                               ("on_hold", "On hold"), ("lost", "Lost"))])
+    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="stack",
+                         yaxis_title="Leads generated", xaxis_title="Lead month")
+    return figure
+
+
+def filled_curve_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return, per cohort, the share filled against weeks since the lead date."""
+    figure = go.Figure()
+    for cohort, rows in frame.groupby("cohort", sort=True):
+        figure.add_trace(go.Scatter(x=rows["weeks"], y=rows["share_filled"], mode="lines",
+                                    name=cohort))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Weeks since the lead",
+                         yaxis=dict(title="Share filled", tickformat=".0%"),
+                         legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
+                                     title="Lead month"))
+    return figure

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
-from recruit_dash import export
+from recruit_dash import export, reports
+from recruit_dash.funnel import LENSES
 from recruit_dash.ingest import ingest_paths
 from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.model import TABLES
@@ -31,6 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
+    report = commands.add_parser("report", help="compute a report (funnel, cohorts) as JSON")
+    report.add_argument("kind", choices=("funnel", "cohorts"))
+    report.add_argument("files", nargs="+", type=Path)
+    report.add_argument("--as-of", type=_day, help="YYYY-MM-DD (default: the last day in the data)")
+    report.add_argument("--lens", choices=LENSES, default="cohort")
+    report.add_argument("--from", dest="start", type=_day, help="period start, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_day, help="period end, YYYY-MM-DD")
+    report.add_argument("--stages", help="comma-separated stage ids to show (default: all)")
+    report.add_argument("--json", action="store_true", help="print JSON (the only format)")
+
     args = parser.parse_args(argv)
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
@@ -47,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failed else 0
     for report in failed:
         print(f"{report.path}: {report.error}", file=sys.stderr)
+    if args.command == "report":
+        print(json.dumps(reports.report(args.kind, ingested.model, as_of=args.as_of,
+                                        lens=args.lens, start=args.start, end=args.end,
+                                        stages=args.stages.split(",") if args.stages else None),
+                         indent=2, ensure_ascii=False))
+        return 1 if failed else 0
     frame = ingested.model.table(args.table)
     if args.format == "csv":
         data = export.csv_bytes(frame)
@@ -61,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.buffer.write(data)
     return 1 if failed else 0
+
+
+def _day(text: str) -> date:
+    """Return a YYYY-MM-DD argument as a date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-20") from error
 
 
 def _summary(document: dict) -> str:

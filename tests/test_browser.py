@@ -91,7 +91,13 @@ def test_upload_on_data_page_then_overview_shows_figures(server, browser, tmp_pa
     assert value.replace(",", "").isdigit() and int(value.replace(",", "")) > 0
     assert page.locator("[data-testid=stMetric]").count() == 6
     assert page.get_by_text("Traceback").count() == 0
-    page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+
+    page.get_by_role("link", name="Funnel").click()
+    page.get_by_text("Cohort funnel").first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid=stPlotlyChart]").count() >= 2  # the funnel, time in stage
+    funnel_chart = page.locator(".js-plotly-plot").first
+    funnel_chart.locator("text", has_text="CVs sent / shortlist").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Traceback").count() == 0
 
 
 def test_a_workbook_that_kills_readers_gets_a_message_and_the_same_server_goes_on(

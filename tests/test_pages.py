@@ -9,7 +9,7 @@ from conftest import ROOT, SAMPLE
 from streamlit.testing.v1 import AppTest
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/data.py"]
+PAGES = ["pages/overview.py", "pages/funnel.py", "pages/quarterly_review.py", "pages/data.py"]
 
 
 def app() -> AppTest:
@@ -123,3 +123,80 @@ def test_a_client_named_like_html_is_shown_as_text(fixture_files):
     assert not at.exception
     # Cell text only ever reaches the page inside data frames, which render it as text.
     assert not any("<img" in markdown.value for markdown in at.markdown)
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    """Return the plotly figure drawn under a key, with its arrays as plain lists."""
+    import base64
+    import json
+
+    import numpy as np
+
+    def values(array) -> list:
+        if isinstance(array, dict) and "bdata" in array:  # plotly's packed numeric arrays
+            return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+        return list(array or [])
+
+    chart = next(element for element in at.get("plotly_chart") if key in element.proto.id)
+    figure = json.loads(chart.proto.spec)
+    return {"data": [{"x": values(trace.get("x")), "y": values(trace.get("y")),
+                      "name": trace.get("name")} for trace in figure["data"]]}
+
+
+def _sample_funnel(lens: str, stages=None) -> dict[str, int]:
+    from recruit_dash.funnel import funnel
+    from recruit_dash.ingest import ingest_paths
+    from recruit_dash.metrics import data_as_of
+    from recruit_dash.periods import period_holding
+
+    model = ingest_paths([SAMPLE]).model
+    as_of = data_as_of(model)
+    result = funnel(model, lens, period_holding(as_of, "quarter"), as_of, stages)
+    return {row.stage: row.count for row in result.stages}
+
+
+@pytest.mark.parametrize("lens", ["cohort", "activity", "snapshot"])
+def test_the_funnel_page_draws_the_engine_counts_for_each_lens(lens):
+    at = app()
+    at.run()
+    at.switch_page("pages/funnel.py").run()
+    at.button_group(key="funnel_lens").set_value(lens).run()
+    assert not at.exception
+    figure = _chart(at, "funnel_chart")
+    assert figure["data"][0]["x"] == list(_sample_funnel(lens).values())
+
+
+def test_hiding_stages_keeps_ladder_order_and_a_split_shows_each_consultant():
+    at = app()
+    at.run()
+    at.switch_page("pages/funnel.py").run()
+    at.multiselect(key="funnel_stages").set_value(["offer", "lead", "shortlist"]).run()
+    figure = _chart(at, "funnel_chart")
+    assert figure["data"][0]["y"] == ["Lead generated", "CVs sent / shortlist", "Offer made (verbal)"]
+    assert figure["data"][0]["x"] == list(_sample_funnel("cohort", ["lead", "shortlist", "offer"]).values())
+    at.selectbox(key="funnel_split").set_value("consultant").run()
+    assert not at.exception
+    split = _chart(at, "funnel_split_chart")
+    assert {trace["name"] for trace in split["data"]} >= {"Sarah Whitfield", "James Okafor"}
+
+
+def test_a_stage_drill_down_lists_exactly_the_leads_counted():
+    at = app()
+    at.run()
+    at.switch_page("pages/funnel.py").run()
+    at.selectbox(key="funnel_drill_stage").set_value("offer").run()
+    assert not at.exception
+    rows = next(frame for frame in at.dataframe if "lead_id" in frame.value.columns
+                and len(frame.value) == _sample_funnel("cohort")["offer"])
+    assert rows.value["lead_id"].is_unique
+
+
+def test_the_quarterly_review_shows_cohorts_by_month_and_by_quarter():
+    at = app()
+    at.run()
+    at.switch_page("pages/quarterly_review.py").run()
+    monthly = at.dataframe[0].value
+    assert "Month" in monthly.columns and len(monthly) == 18
+    assert (monthly["Leads"] == monthly[["Filled", "Lost", "On hold", "Open"]].sum(axis=1)).all()
+    at.button_group(key="review_cohort_freq").set_value("quarter").run()
+    assert not at.exception and "Quarter" in at.dataframe[0].value.columns

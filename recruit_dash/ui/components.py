@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +11,7 @@ from recruit_dash import export
 from recruit_dash.ingest import Ingested
 from recruit_dash.metrics import Figure
 from recruit_dash.model import FIELD_LABELS
-from recruit_dash.periods import PERIOD_KINDS
+from recruit_dash.periods import PERIOD_KINDS, Period, period_holding, previous_period
 from recruit_dash.ui import state
 
 
@@ -65,6 +65,26 @@ def period_picker(key_prefix: str, default: str = "week") -> str:
                                 help="Each figure covers this period up to the as-of date, "
                                      "compared with the same days of the period before it."
                                 ) or default
+
+
+def period_range(key_prefix: str, as_of: date, default_kind: str = "quarter",
+                 disabled: bool = False) -> Period:
+    """Return the period chosen: a recent week, month or quarter, or a custom range of days."""
+    left, right = st.columns([1, 2])
+    kind = left.segmented_control(
+        "Period", options=[*PERIOD_KINDS, "custom"], default=default_kind, format_func=str.title,
+        key=f"{key_prefix}_period_kind", disabled=disabled) or default_kind
+    if kind == "custom":
+        chosen = right.date_input("From – to", value=(as_of - timedelta(days=90), as_of),
+                                  format="DD/MM/YYYY", key=f"{key_prefix}_period_range",
+                                  disabled=disabled)
+        start, end = (chosen if len(chosen) == 2 else (chosen[0], chosen[0]))
+        return Period(start, end, f"{start:%d %b %Y} – {end:%d %b %Y}")
+    recent = [period_holding(as_of, kind)]
+    for _ in range(7):
+        recent.append(previous_period(recent[-1], kind))
+    return right.selectbox("Which", recent, format_func=lambda period: period.label,
+                           key=f"{key_prefix}_period_which", disabled=disabled)
 
 
 def figure_cards(figures: list[Figure], per_row: int = 3) -> None:

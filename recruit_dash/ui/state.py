@@ -11,9 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from recruit_dash.funnel import Progress, progress
 from recruit_dash.ingest import FileReport, Ingested, ingest_files
 from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.metrics import data_as_of
+from recruit_dash.model import Model
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
 UPLOADS_KEY = "uploads"
@@ -66,3 +68,19 @@ def current() -> Ingested:
 def as_of(ingested: Ingested) -> date:
     """Return the as-of date chosen in the sidebar, defaulting to the data's last day."""
     return st.session_state.get(AS_OF_KEY) or data_as_of(ingested.model)
+
+
+def data_key(ingested: Ingested) -> tuple[str, ...]:
+    """Return a key naming the data on screen (its files' digests), for caches of results."""
+    return tuple(report.sha256 or report.path for report in ingested.files)
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def _standing(_model: Model, key: tuple[str, ...], as_of: date) -> Progress:
+    """Return every lead's standing on a day, computed once per data and day."""
+    return progress(_model, as_of)
+
+
+def standing(ingested: Ingested, as_of: date) -> Progress:
+    """Return the leads' standing on the as-of day for the data on screen."""
+    return _standing(ingested.model, data_key(ingested), as_of)

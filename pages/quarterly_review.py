@@ -1,0 +1,53 @@
+"""Quarterly review: lead-completion cohorts, and this quarter against the last."""
+
+import streamlit as st
+
+from recruit_dash import charts
+from recruit_dash.funnel import cohorts, filled_curve, quarter_on_quarter
+from recruit_dash.model import STAGE_LABELS
+from recruit_dash.ui import components, state
+
+ingested, as_of = components.page_start("Quarterly review")
+model = ingested.model
+
+st.subheader("Lead completion cohorts")
+st.caption("Of the leads generated each month, how many are now filled, lost, on hold or still "
+           f"open, as of {as_of:%d %b %Y} (seed 003: “could you identify all the leads you "
+           "generated in October and say which are now filled?”). Open leads are split by the "
+           "furthest stage each has reached.")
+freq = st.segmented_control("Cohorts by", ["month", "quarter"], default="month",
+                            format_func=str.title, key="review_cohort_freq") or "month"
+table = cohorts(model, as_of, months=18 if freq == "month" else 8, freq=freq)
+if table.empty:
+    st.info("No dated leads to group into cohorts.")
+else:
+    st.plotly_chart(charts.cohort_chart(table, "Where each cohort stands now"), width="stretch",
+                    key="review_cohort_chart")
+    shown = table.drop(columns=["open_by_stage", "median_days_to"]).assign(
+        open_by_stage=[", ".join(f"{STAGE_LABELS[stage]} {count}" for stage, count in row.items())
+                       for row in table["open_by_stage"]],
+        days_to_start=[row.get("started") for row in table["median_days_to"]],
+    ).rename(columns={"month": freq.title(), "leads": "Leads", "filled": "Filled", "lost": "Lost",
+                      "on_hold": "On hold", "open": "Open", "open_by_stage": "Open, by furthest stage",
+                      "days_to_start": "Median days lead → start"})
+    st.dataframe(shown, hide_index=True, width="stretch")
+    components.downloads(shown, "lead_cohorts", "review_cohorts")
+    curve = filled_curve(model, as_of, months=12)
+    if not curve.empty:
+        st.plotly_chart(charts.filled_curve_chart(curve, "Share of each monthly cohort filled, by "
+                                                         "weeks since the lead"),
+                        width="stretch", key="review_filled_curve")
+
+st.subheader("This quarter against the last")
+st.caption("Every funnel figure in the cohort and activity lenses: this quarter to the as-of "
+           "date against the whole of last quarter.")
+compare = quarter_on_quarter(model, as_of, standing=state.standing(ingested, as_of))
+percent = {column: st.column_config.NumberColumn(label, format="percent")
+           for column, label in (("step_this", "Step, this Q"), ("step_last", "Step, last Q"),
+                                 ("cumulative_this", "Of first, this Q"),
+                                 ("cumulative_last", "Of first, last Q"))}
+st.dataframe(compare, hide_index=True, width="stretch", column_config={
+    "lens": "Lens", "stage": "Stage", "count_this": "Leads, this Q", "count_last": "Leads, last Q",
+    "count_change": "Change", "days_to_next_this": "Median days to next, this Q",
+    "days_to_next_last": "Median days to next, last Q", **percent})
+components.downloads(compare, "quarter_on_quarter", "review_quarters")

@@ -1,0 +1,306 @@
+"""The conversion funnel and lead-completion cohorts (DESIGN.md, "Definitions").
+
+Rules where DESIGN.md is silent, also shown on screen:
+- A lead's *lead date* is its "lead generated" milestone date, else its created date.
+- Reach-or-later is judged on the whole ladder, hidden stages included: hiding a stage only
+  removes its row from the funnel.
+- Activity lens counts leads with the milestone itself recorded and dated in the period; a skip
+  has no date, so it is not an event.
+- Snapshot lens counts open leads that reached each stage (reach-or-later); `at_stage` says how
+  many stand exactly there.
+- Time to next stage runs from a dated stage to the lead's next dated stage further up the ladder;
+  negative gaps (a log out of order) are left out and counted as a data-quality note.
+- A lost or on-hold status wins over a start (a credit note after a start is lost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from recruit_dash.model import FILLED, LOST, ON_HOLD, OPEN, STAGE_IDS, STAGE_LABELS, STAGE_ORDER, Model
+from recruit_dash.periods import Period, period_holding, period_to_date, previous_period, to_date
+
+LENSES = ("cohort", "activity", "snapshot")
+LENS_HELP = {
+    "cohort": "Leads generated in the period, and how many of them reached each stage by the "
+              "as-of date (reached = recorded that stage or any later one).",
+    "activity": "Milestones dated in the period, whenever their lead began.",
+    "snapshot": "Open leads on the as-of date, by how far each has got.",
+}
+SPLITS = ("consultant", "client", "source", "role", "month")
+SMALL_SAMPLE = 10
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Each lead's standing on a day: furthest stage, outcome, lead date, dated milestones."""
+
+    leads: pd.DataFrame  # lead_id, consultant, client, source, role, lead_on, furthest, outcome
+    dated: pd.DataFrame  # lead_id, stage, order, reached_on: dated milestones up to the day
+    recorded: pd.DataFrame  # lead_id, stage: every milestone recorded by the day, ticks included
+    as_of: date
+
+
+def progress(model: Model, as_of: date) -> Progress:
+    """Return every lead's furthest stage and outcome as of a day, and its dated milestones."""
+    day = to_date(as_of)
+    milestones = model.milestones
+    reached = milestones[milestones["reached_on"].isna() | (milestones["reached_on"] <= day)]
+    reached = reached.assign(order=reached["stage"].map(STAGE_ORDER).astype("int64"))
+    furthest = reached.groupby("lead_id", sort=False)["order"].max()
+    leads = model.leads[["lead_id", "consultant", "client", "source", "role", "outcome",
+                         "created_on"]].copy()
+    lead_dates = milestones[milestones["stage"] == "lead"].dropna(subset=["reached_on"])
+    lead_on = lead_dates.drop_duplicates("lead_id").set_index("lead_id")["reached_on"]
+    leads["lead_on"] = leads["lead_id"].map(lead_on).fillna(leads["created_on"])
+    leads["furthest"] = leads["lead_id"].map(furthest).fillna(-1).astype("int64")
+    started = STAGE_ORDER["started"]
+    dated_start = set(milestones.loc[(milestones["stage"] == "started")
+                                     & milestones["reached_on"].notna(), "lead_id"])
+    # Filled once started by the day; a "Placed" status with no start date counts as filled too.
+    filled = (leads["furthest"] >= started) | ((leads["outcome"] == FILLED)
+                                               & ~leads["lead_id"].isin(dated_start))
+    outcome = np.where(leads["outcome"].isin([LOST, ON_HOLD]), leads["outcome"],
+                       np.where(filled, FILLED, OPEN))
+    leads["outcome"] = outcome
+    dated = reached.dropna(subset=["reached_on"])[["lead_id", "stage", "order", "reached_on"]]
+    return Progress(leads.drop(columns=["created_on"]).reset_index(drop=True), dated,
+                    reached[["lead_id", "stage"]], as_of)
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One stage of a funnel."""
+
+    stage: str
+    count: int
+    step: float | None
+    cumulative: float | None
+    median_days_to_next: float | None = None
+    p90_days_to_next: float | None = None
+    at_stage: int | None = None
+    skipped: int = 0
+
+    @property
+    def small_sample(self) -> bool:
+        return self.count < SMALL_SAMPLE
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A funnel for one lens and period, stages in ladder order, with its population."""
+
+    lens: str
+    period: Period
+    as_of: date
+    stages: list[StageRow]
+    lead_ids: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)
+
+    def frame(self) -> pd.DataFrame:
+        """Return the stages as a tidy frame."""
+        return pd.DataFrame([{**row.__dict__, "label": STAGE_LABELS[row.stage],
+                              "small_sample": row.small_sample} for row in self.stages])
+
+
+def ordered_stages(stages: list[str] | tuple[str, ...] | None) -> list[str]:
+    """Return the chosen stages in ladder order (never by size); all of them when none chosen."""
+    chosen = set(stages or STAGE_IDS)
+    return [stage for stage in STAGE_IDS if stage in chosen]
+
+
+def funnel(model: Model, lens: str, period: Period, as_of: date,
+           stages: list[str] | None = None, standing: Progress | None = None,
+           population: pd.Series | None = None) -> Funnel:
+    """Return the funnel of one lens for a period (cohort, activity) or the as-of day (snapshot).
+
+    `population` optionally narrows the leads (a split, or a consultant to compare).
+    """
+    if lens not in LENSES:
+        raise ValueError(f"Unknown lens {lens!r}; choose one of {', '.join(LENSES)}")
+    standing = standing or progress(model, as_of)
+    shown = ordered_stages(stages)
+    leads = standing.leads if population is None else standing.leads[population.to_numpy()]
+    dated = standing.dated[standing.dated["lead_id"].isin(leads["lead_id"])]
+    if lens == "cohort":
+        members = leads[period.contains(leads["lead_on"])]
+    elif lens == "snapshot":
+        members = leads[leads["outcome"] == OPEN]
+    else:
+        members = leads
+    counts, ids, at_stage = {}, {}, {}
+    if lens == "activity":
+        events = dated[period.contains(dated["reached_on"])]
+        for stage in shown:
+            who = events.loc[events["stage"] == stage, "lead_id"].unique()
+            counts[stage], ids[stage] = len(who), list(who)
+    else:
+        for stage in shown:
+            who = members.loc[members["furthest"] >= STAGE_ORDER[stage], "lead_id"]
+            counts[stage], ids[stage] = len(who), who.tolist()
+            at_stage[stage] = int((members["furthest"] == STAGE_ORDER[stage]).sum())
+    timing, notes = _days_to_next(dated[dated["lead_id"].isin(members["lead_id"])], shown)
+    recorded_rows = standing.recorded[standing.recorded["lead_id"].isin(members["lead_id"])]
+    recorded = set(zip(recorded_rows["lead_id"], recorded_rows["stage"], strict=False))
+    if lens == "activity":
+        undated = set(recorded_rows["stage"]) - set(dated["stage"])
+        notes += [f"{STAGE_LABELS[stage]} is recorded without dates (ticks), so the activity lens "
+                  "cannot count it" for stage in shown if stage in undated]
+    rows, first, previous = [], None, None
+    for stage in shown:
+        count = counts[stage]
+        first = count if first is None else first
+        skipped = 0
+        if lens != "activity":
+            skipped = sum(1 for lead in ids[stage] if (lead, stage) not in recorded)
+            if skipped:
+                notes.append(f"{skipped:,} leads counted at {STAGE_LABELS[stage]} skipped it: "
+                             "they recorded a later stage but not this one")
+        median, p90 = timing.get(stage, (None, None))
+        rows.append(StageRow(stage, count, _share(count, previous), _share(count, first),
+                             median, p90, at_stage.get(stage) if lens == "snapshot" else None,
+                             skipped))
+        previous = count
+    return Funnel(lens, period, as_of, rows, ids, notes)
+
+
+def _share(count: int, base: int | None) -> float | None:
+    """Return count / base, or None when there is no base."""
+    return None if not base else round(count / base, 4)
+
+
+def _days_to_next(dated: pd.DataFrame, shown: list[str]) -> tuple[dict[str, tuple], list[str]]:
+    """Return per stage the median and 90th percentile days to the lead's next dated stage."""
+    if dated.empty:
+        return {}, []
+    ordered = dated.sort_values(["lead_id", "order"], kind="stable")
+    same_lead = ordered["lead_id"].shift(-1) == ordered["lead_id"]
+    gaps = (ordered["reached_on"].shift(-1) - ordered["reached_on"]).dt.days
+    frame = ordered.assign(days=gaps.where(same_lead))
+    negative = int((frame["days"] < 0).sum())
+    frame = frame[frame["days"] >= 0]
+    stats = frame.groupby("stage", observed=True)["days"].agg(
+        median="median", p90=lambda days: days.quantile(0.9))
+    out = {stage: (float(stats.at[stage, "median"]), float(stats.at[stage, "p90"]))
+           for stage in shown if stage in stats.index}
+    notes = [f"{negative:,} stage dates come before the stage below them (a log out of order); "
+             "left out of the time in stage"] if negative else []
+    return out, notes
+
+
+def split_funnels(model: Model, lens: str, period: Period, as_of: date, by: str,
+                  stages: list[str] | None = None, limit: int = 12) -> pd.DataFrame:
+    """Return one funnel per group (consultant, client, source, role or lead month), tidy."""
+    if by not in SPLITS:
+        raise ValueError(f"Unknown split {by!r}; choose one of {', '.join(SPLITS)}")
+    standing = progress(model, as_of)
+    keys = (standing.leads["lead_on"].dt.strftime("%Y-%m") if by == "month"
+            else standing.leads[by]).fillna("(blank)")
+    groups = keys.value_counts().index[:limit] if by != "month" else sorted(keys.unique())[-limit:]
+    frames = []
+    for group in groups:
+        result = funnel(model, lens, period, as_of, stages, standing, keys == group)
+        frames.append(result.frame().assign(group=group))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def split_table(groups: pd.DataFrame) -> pd.DataFrame:
+    """Return the counts of a split funnel as one row per group, stages in ladder order."""
+    table = groups.pivot(index="group", columns="stage", values="count")
+    table = table[[stage for stage in STAGE_IDS if stage in table.columns]]
+    return table.rename(columns=STAGE_LABELS).reset_index().rename(columns={"group": "Group"})
+
+
+def quarter_on_quarter(model: Model, as_of: date, stages: list[str] | None = None,
+                       standing: Progress | None = None) -> pd.DataFrame:
+    """Return every funnel figure (cohort and activity lenses) for this quarter and the last,
+    with the change in the count; this quarter runs to the as-of date."""
+    standing = standing or progress(model, as_of)
+    this = period_to_date(as_of, "quarter")
+    last = previous_period(period_holding(as_of, "quarter"), "quarter")
+    rows = []
+    for lens in ("cohort", "activity"):
+        now = funnel(model, lens, this, as_of, stages, standing)
+        before = funnel(model, lens, last, as_of, stages, standing)
+        for current, previous in zip(now.stages, before.stages, strict=True):
+            rows.append({
+                "lens": lens, "stage": STAGE_LABELS[current.stage],
+                "count_this": current.count, "count_last": previous.count,
+                "count_change": current.count - previous.count,
+                "step_this": current.step, "step_last": previous.step,
+                "cumulative_this": current.cumulative, "cumulative_last": previous.cumulative,
+                "days_to_next_this": current.median_days_to_next,
+                "days_to_next_last": previous.median_days_to_next,
+            })
+    return pd.DataFrame(rows)
+
+
+def stage_leads(model: Model, result: Funnel, stage: str) -> pd.DataFrame:
+    """Return the leads counted at one stage of a funnel, for a drill-down."""
+    ids = result.lead_ids.get(stage, [])
+    columns = ["lead_id", "consultant", "client", "role", "source", "status", "next_action_on", "fee"]
+    return model.leads.loc[model.leads["lead_id"].isin(ids), columns].reset_index(drop=True)
+
+
+def cohorts(model: Model, as_of: date, months: int | None = None, freq: str = "month",
+            stages: list[str] | None = None) -> pd.DataFrame:
+    """Return leads generated per month (or quarter) and where each stands on the as-of date."""
+    standing = progress(model, as_of)
+    leads = standing.leads.dropna(subset=["lead_on"])
+    leads = leads[leads["lead_on"] <= to_date(as_of)]
+    key = leads["lead_on"].dt.to_period("M" if freq == "month" else "Q").astype(str)
+    leads = leads.assign(cohort=key)
+    shown = ordered_stages(stages)
+    rows = []
+    for cohort, members in leads.groupby("cohort", sort=True):
+        open_members = members[members["outcome"] == OPEN]
+        furthest = open_members["furthest"].map(dict(enumerate(STAGE_IDS)))
+        by_stage = furthest.value_counts()
+        lead_days = _days_from_lead(standing.dated[standing.dated["lead_id"].isin(members["lead_id"])])
+        rows.append({
+            "month": cohort, "leads": len(members),
+            "filled": int((members["outcome"] == FILLED).sum()),
+            "lost": int((members["outcome"] == LOST).sum()),
+            "on_hold": int((members["outcome"] == ON_HOLD).sum()),
+            "open": len(open_members),
+            "open_by_stage": {stage: int(by_stage.get(stage, 0)) for stage in shown
+                              if by_stage.get(stage, 0)},
+            "median_days_to": lead_days,
+        })
+    frame = pd.DataFrame(rows)
+    if months and len(frame):
+        frame = frame.tail(months).reset_index(drop=True)
+    return frame
+
+
+def _days_from_lead(dated: pd.DataFrame) -> dict[str, float]:
+    """Return the median days from the lead date to each later dated milestone."""
+    lead = dated[dated["stage"] == "lead"].set_index("lead_id")["reached_on"]
+    later = dated[dated["stage"] != "lead"]
+    days = (later["reached_on"] - later["lead_id"].map(lead)).dt.days
+    medians = later.assign(days=days).dropna(subset=["days"]).groupby("stage")["days"].median()
+    return {stage: float(medians[stage]) for stage in STAGE_IDS if stage in medians.index}
+
+
+def filled_curve(model: Model, as_of: date, months: int = 12) -> pd.DataFrame:
+    """Return, per monthly cohort, the share filled against weeks since the lead date."""
+    standing = progress(model, as_of)
+    leads = standing.leads.dropna(subset=["lead_on"])
+    leads = leads[leads["lead_on"] <= to_date(as_of)]
+    starts = standing.dated[standing.dated["stage"] == "started"].drop_duplicates("lead_id")
+    start_on = leads["lead_id"].map(starts.set_index("lead_id")["reached_on"])
+    weeks = ((start_on - leads["lead_on"]).dt.days // 7)
+    leads = leads.assign(cohort=leads["lead_on"].dt.to_period("M").astype(str), weeks=weeks)
+    recent = sorted(leads["cohort"].unique())[-months:]
+    rows = []
+    for cohort in recent:
+        members = leads[leads["cohort"] == cohort]
+        horizon = int((to_date(as_of) - members["lead_on"].min()).days // 7)
+        for week in range(0, horizon + 1):
+            share = float((members["weeks"] <= week).sum()) / len(members)
+            rows.append({"cohort": cohort, "weeks": week, "share_filled": share})
+    return pd.DataFrame(rows)
