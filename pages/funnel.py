@@ -44,7 +44,7 @@ elif split is None:
     st.plotly_chart(charts.funnel_chart(frame, f"{lens.title()} funnel — {where}"),
                     width="stretch", key="funnel_chart")
 else:
-    groups = split_funnels(model, lens, period, as_of, split, stages)
+    groups = split_funnels(model, lens, period, as_of, split, stages, standing=standing)
     st.plotly_chart(charts.split_chart(groups, f"{lens.title()} funnel by {split} — {where}"),
                     width="stretch", key="funnel_split_chart")
     st.dataframe(split_table(groups), hide_index=True, width="stretch")

@@ -37,11 +37,12 @@ SMALL_SAMPLE = 10
 
 @dataclass(frozen=True)
 class Progress:
-    """Each lead's standing on a day: furthest stage, outcome, lead date, dated milestones."""
+    """Each lead's standing on a day, held as integer codes so that every funnel is a few numpy
+    passes: lead row i has code i; stage columns follow the ladder."""
 
     leads: pd.DataFrame  # lead_id, consultant, client, source, role, lead_on, furthest, outcome
-    dated: pd.DataFrame  # lead_id, stage, order, reached_on: dated milestones up to the day
-    recorded: pd.DataFrame  # lead_id, stage: every milestone recorded by the day, ticks included
+    dated: pd.DataFrame  # code, stage, order, reached_on, days_to_next: dated milestones by the day
+    recorded: np.ndarray  # bool [lead, stage]: recorded by the day (ticks included)
     as_of: date
 
 
@@ -50,26 +51,39 @@ def progress(model: Model, as_of: date) -> Progress:
     day = to_date(as_of)
     milestones = model.milestones
     reached = milestones[milestones["reached_on"].isna() | (milestones["reached_on"] <= day)]
-    reached = reached.assign(order=reached["stage"].map(STAGE_ORDER).astype("int64"))
-    furthest = reached.groupby("lead_id", sort=False)["order"].max()
     leads = model.leads[["lead_id", "consultant", "client", "source", "role", "outcome",
-                         "created_on"]].copy()
-    lead_dates = milestones[milestones["stage"] == "lead"].dropna(subset=["reached_on"])
-    lead_on = lead_dates.drop_duplicates("lead_id").set_index("lead_id")["reached_on"]
-    leads["lead_on"] = leads["lead_id"].map(lead_on).fillna(leads["created_on"])
-    leads["furthest"] = leads["lead_id"].map(furthest).fillna(-1).astype("int64")
+                         "created_on"]].reset_index(drop=True)
+    code_of = pd.Series(np.arange(len(leads)), index=leads["lead_id"].to_numpy())
+    code_of = code_of[~code_of.index.duplicated()]
+    codes = reached["lead_id"].map(code_of)
+    reached = reached.assign(code=codes).dropna(subset=["code"])
+    code = reached["code"].to_numpy(dtype="int64")
+    order = reached["stage"].map(STAGE_ORDER).to_numpy(dtype="int64")
+    recorded = np.zeros((len(leads), len(STAGE_IDS)), dtype=bool)
+    recorded[code, order] = True
+    furthest = np.full(len(leads), -1, dtype="int64")
+    np.maximum.at(furthest, code, order)
+    lead_dates = reached[(reached["stage"] == "lead") & reached["reached_on"].notna()]
+    lead_on = pd.Series(pd.NaT, index=leads.index, dtype="datetime64[ns]")
+    lead_on.iloc[lead_dates["code"].to_numpy(dtype="int64")] = lead_dates["reached_on"].to_numpy()
+    leads = leads.assign(lead_on=lead_on.fillna(leads["created_on"]), furthest=furthest)
+    dated_start = np.zeros(len(leads), dtype=bool)
+    starts = reached[(reached["stage"] == "started") & reached["reached_on"].notna()]
+    dated_start[starts["code"].to_numpy(dtype="int64")] = True
     started = STAGE_ORDER["started"]
-    dated_start = set(milestones.loc[(milestones["stage"] == "started")
-                                     & milestones["reached_on"].notna(), "lead_id"])
     # Filled once started by the day; a "Placed" status with no start date counts as filled too.
-    filled = (leads["furthest"] >= started) | ((leads["outcome"] == FILLED)
-                                               & ~leads["lead_id"].isin(dated_start))
-    outcome = np.where(leads["outcome"].isin([LOST, ON_HOLD]), leads["outcome"],
-                       np.where(filled, FILLED, OPEN))
-    leads["outcome"] = outcome
-    dated = reached.dropna(subset=["reached_on"])[["lead_id", "stage", "order", "reached_on"]]
-    return Progress(leads.drop(columns=["created_on"]).reset_index(drop=True), dated,
-                    reached[["lead_id", "stage"]], as_of)
+    filled = (furthest >= started) | ((leads["outcome"] == FILLED).to_numpy() & ~dated_start)
+    leads["outcome"] = np.where(leads["outcome"].isin([LOST, ON_HOLD]), leads["outcome"],
+                                np.where(filled, FILLED, OPEN))
+    dated = reached.dropna(subset=["reached_on"])
+    dated = pd.DataFrame({"code": dated["code"].to_numpy(dtype="int64"),
+                          "order": dated["stage"].map(STAGE_ORDER).to_numpy(dtype="int64"),
+                          "reached_on": dated["reached_on"].to_numpy()})
+    dated = dated.iloc[np.lexsort((dated["order"].to_numpy(), dated["code"].to_numpy()))]
+    same_lead = dated["code"].shift(-1) == dated["code"]
+    gaps = (dated["reached_on"].shift(-1) - dated["reached_on"]).dt.days
+    dated = dated.assign(days_to_next=gaps.where(same_lead)).reset_index(drop=True)
+    return Progress(leads.drop(columns=["created_on"]), dated, recorded, as_of)
 
 
 @dataclass(frozen=True)
@@ -92,13 +106,13 @@ class StageRow:
 
 @dataclass(frozen=True)
 class Funnel:
-    """A funnel for one lens and period, stages in ladder order, with its population."""
+    """A funnel for one lens and period, stages in ladder order, with the leads behind each."""
 
     lens: str
     period: Period
     as_of: date
     stages: list[StageRow]
-    lead_ids: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    lead_codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
@@ -124,48 +138,47 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
         raise ValueError(f"Unknown lens {lens!r}; choose one of {', '.join(LENSES)}")
     standing = standing or progress(model, as_of)
     shown = ordered_stages(stages)
-    leads = standing.leads if population is None else standing.leads[population.to_numpy()]
-    dated = standing.dated[standing.dated["lead_id"].isin(leads["lead_id"])]
+    leads = standing.leads
+    allowed = np.ones(len(leads), dtype=bool) if population is None else population.to_numpy(bool)
     if lens == "cohort":
-        members = leads[period.contains(leads["lead_on"])]
+        members = allowed & period.contains(leads["lead_on"]).to_numpy(bool)
     elif lens == "snapshot":
-        members = leads[leads["outcome"] == OPEN]
+        members = allowed & (leads["outcome"] == OPEN).to_numpy()
     else:
-        members = leads
-    counts, ids, at_stage = {}, {}, {}
+        members = allowed
+    furthest = leads["furthest"].to_numpy()
+    dated = standing.dated[members[standing.dated["code"].to_numpy()]]
+    notes: list[str] = []
+    codes, at_stage, skipped = {}, {}, {}
     if lens == "activity":
-        events = dated[period.contains(dated["reached_on"])]
+        events = dated[period.contains(dated["reached_on"]).to_numpy(bool)]
         for stage in shown:
-            who = events.loc[events["stage"] == stage, "lead_id"].unique()
-            counts[stage], ids[stage] = len(who), list(who)
-    else:
-        for stage in shown:
-            who = members.loc[members["furthest"] >= STAGE_ORDER[stage], "lead_id"]
-            counts[stage], ids[stage] = len(who), who.tolist()
-            at_stage[stage] = int((members["furthest"] == STAGE_ORDER[stage]).sum())
-    timing, notes = _days_to_next(dated[dated["lead_id"].isin(members["lead_id"])], shown)
-    recorded_rows = standing.recorded[standing.recorded["lead_id"].isin(members["lead_id"])]
-    recorded = set(zip(recorded_rows["lead_id"], recorded_rows["stage"], strict=False))
-    if lens == "activity":
-        undated = set(recorded_rows["stage"]) - set(dated["stage"])
+            codes[stage] = events.loc[events["order"] == STAGE_ORDER[stage], "code"].to_numpy()
+        undated = standing.recorded[members].any(axis=0) & ~np.isin(
+            np.arange(len(STAGE_IDS)), dated["order"].unique())
         notes += [f"{STAGE_LABELS[stage]} is recorded without dates (ticks), so the activity lens "
-                  "cannot count it" for stage in shown if stage in undated]
+                  "cannot count it" for stage in shown if undated[STAGE_ORDER[stage]]]
+    else:
+        for stage in shown:
+            order = STAGE_ORDER[stage]
+            reached = members & (furthest >= order)
+            codes[stage] = np.flatnonzero(reached)
+            at_stage[stage] = int((members & (furthest == order)).sum())
+            skipped[stage] = int((reached & ~standing.recorded[:, order]).sum())
+            if skipped[stage]:
+                notes.append(f"{skipped[stage]:,} leads counted at {STAGE_LABELS[stage]} skipped "
+                             "it: they recorded a later stage but not this one")
+    timing, timing_notes = _days_to_next(dated, shown)
     rows, first, previous = [], None, None
     for stage in shown:
-        count = counts[stage]
+        count = len(codes[stage])
         first = count if first is None else first
-        skipped = 0
-        if lens != "activity":
-            skipped = sum(1 for lead in ids[stage] if (lead, stage) not in recorded)
-            if skipped:
-                notes.append(f"{skipped:,} leads counted at {STAGE_LABELS[stage]} skipped it: "
-                             "they recorded a later stage but not this one")
         median, p90 = timing.get(stage, (None, None))
         rows.append(StageRow(stage, count, _share(count, previous), _share(count, first),
                              median, p90, at_stage.get(stage) if lens == "snapshot" else None,
-                             skipped))
+                             skipped.get(stage, 0)))
         previous = count
-    return Funnel(lens, period, as_of, rows, ids, notes)
+    return Funnel(lens, period, as_of, rows, codes, notes + timing_notes)
 
 
 def _share(count: int, base: int | None) -> float | None:
@@ -175,36 +188,37 @@ def _share(count: int, base: int | None) -> float | None:
 
 def _days_to_next(dated: pd.DataFrame, shown: list[str]) -> tuple[dict[str, tuple], list[str]]:
     """Return per stage the median and 90th percentile days to the lead's next dated stage."""
-    if dated.empty:
+    gaps = dated.dropna(subset=["days_to_next"])
+    if gaps.empty:
         return {}, []
-    ordered = dated.sort_values(["lead_id", "order"], kind="stable")
-    same_lead = ordered["lead_id"].shift(-1) == ordered["lead_id"]
-    gaps = (ordered["reached_on"].shift(-1) - ordered["reached_on"]).dt.days
-    frame = ordered.assign(days=gaps.where(same_lead))
-    negative = int((frame["days"] < 0).sum())
-    frame = frame[frame["days"] >= 0]
-    stats = frame.groupby("stage", observed=True)["days"].agg(
-        median="median", p90=lambda days: days.quantile(0.9))
-    out = {stage: (float(stats.at[stage, "median"]), float(stats.at[stage, "p90"]))
-           for stage in shown if stage in stats.index}
+    negative = int((gaps["days_to_next"] < 0).sum())
+    gaps = gaps[gaps["days_to_next"] >= 0]
+    stats = gaps.groupby("order")["days_to_next"].quantile([0.5, 0.9]).unstack()
+    out = {stage: (float(stats.at[STAGE_ORDER[stage], 0.5]), float(stats.at[STAGE_ORDER[stage], 0.9]))
+           for stage in shown if STAGE_ORDER[stage] in stats.index}
     notes = [f"{negative:,} stage dates come before the stage below them (a log out of order); "
              "left out of the time in stage"] if negative else []
     return out, notes
 
 
 def split_funnels(model: Model, lens: str, period: Period, as_of: date, by: str,
-                  stages: list[str] | None = None, limit: int = 12) -> pd.DataFrame:
+                  stages: list[str] | None = None, limit: int = 12,
+                  standing: Progress | None = None) -> pd.DataFrame:
     """Return one funnel per group (consultant, client, source, role or lead month), tidy."""
     if by not in SPLITS:
         raise ValueError(f"Unknown split {by!r}; choose one of {', '.join(SPLITS)}")
-    standing = progress(model, as_of)
+    standing = standing or progress(model, as_of)
     keys = (standing.leads["lead_on"].dt.strftime("%Y-%m") if by == "month"
             else standing.leads[by]).fillna("(blank)")
-    groups = keys.value_counts().index[:limit] if by != "month" else sorted(keys.unique())[-limit:]
+    codes, names = pd.factorize(keys)
+    if by == "month":
+        chosen = np.argsort(names)[-limit:]
+    else:
+        chosen = np.argsort(-np.bincount(codes, minlength=len(names)), kind="stable")[:limit]
     frames = []
-    for group in groups:
-        result = funnel(model, lens, period, as_of, stages, standing, keys == group)
-        frames.append(result.frame().assign(group=group))
+    for index in chosen:
+        result = funnel(model, lens, period, as_of, stages, standing, pd.Series(codes == index))
+        frames.append(result.frame().assign(group=names[index]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -241,9 +255,9 @@ def quarter_on_quarter(model: Model, as_of: date, stages: list[str] | None = Non
 
 def stage_leads(model: Model, result: Funnel, stage: str) -> pd.DataFrame:
     """Return the leads counted at one stage of a funnel, for a drill-down."""
-    ids = result.lead_ids.get(stage, [])
     columns = ["lead_id", "consultant", "client", "role", "source", "status", "next_action_on", "fee"]
-    return model.leads.loc[model.leads["lead_id"].isin(ids), columns].reset_index(drop=True)
+    codes = np.sort(result.lead_codes.get(stage, np.array([], dtype="int64")))
+    return model.leads[columns].iloc[codes].reset_index(drop=True)
 
 
 def cohorts(model: Model, as_of: date, months: int | None = None, freq: str = "month",
@@ -260,7 +274,9 @@ def cohorts(model: Model, as_of: date, months: int | None = None, freq: str = "m
         open_members = members[members["outcome"] == OPEN]
         furthest = open_members["furthest"].map(dict(enumerate(STAGE_IDS)))
         by_stage = furthest.value_counts()
-        lead_days = _days_from_lead(standing.dated[standing.dated["lead_id"].isin(members["lead_id"])])
+        in_cohort = np.zeros(len(standing.leads), dtype=bool)
+        in_cohort[members.index.to_numpy()] = True
+        lead_days = _days_from_lead(standing.dated[in_cohort[standing.dated["code"].to_numpy()]])
         rows.append({
             "month": cohort, "leads": len(members),
             "filled": int((members["outcome"] == FILLED).sum()),
@@ -279,11 +295,12 @@ def cohorts(model: Model, as_of: date, months: int | None = None, freq: str = "m
 
 def _days_from_lead(dated: pd.DataFrame) -> dict[str, float]:
     """Return the median days from the lead date to each later dated milestone."""
-    lead = dated[dated["stage"] == "lead"].set_index("lead_id")["reached_on"]
-    later = dated[dated["stage"] != "lead"]
-    days = (later["reached_on"] - later["lead_id"].map(lead)).dt.days
-    medians = later.assign(days=days).dropna(subset=["days"]).groupby("stage")["days"].median()
-    return {stage: float(medians[stage]) for stage in STAGE_IDS if stage in medians.index}
+    first = STAGE_ORDER["lead"]
+    lead = dated[dated["order"] == first].set_index("code")["reached_on"]
+    later = dated[dated["order"] != first]
+    days = (later["reached_on"] - later["code"].map(lead)).dt.days
+    medians = later.assign(days=days).dropna(subset=["days"]).groupby("order")["days"].median()
+    return {STAGE_IDS[order]: float(days) for order, days in medians.items()}
 
 
 def filled_curve(model: Model, as_of: date, months: int = 12) -> pd.DataFrame:
@@ -291,8 +308,9 @@ def filled_curve(model: Model, as_of: date, months: int = 12) -> pd.DataFrame:
     standing = progress(model, as_of)
     leads = standing.leads.dropna(subset=["lead_on"])
     leads = leads[leads["lead_on"] <= to_date(as_of)]
-    starts = standing.dated[standing.dated["stage"] == "started"].drop_duplicates("lead_id")
-    start_on = leads["lead_id"].map(starts.set_index("lead_id")["reached_on"])
+    starts = standing.dated[standing.dated["order"] == STAGE_ORDER["started"]]
+    start_on = pd.Series(leads.index, index=leads.index).map(
+        starts.drop_duplicates("code").set_index("code")["reached_on"])
     weeks = ((start_on - leads["lead_on"]).dt.days // 7)
     leads = leads.assign(cohort=leads["lead_on"].dt.to_period("M").astype(str), weeks=weeks)
     recent = sorted(leads["cohort"].unique())[-months:]

@@ -53,7 +53,9 @@ def using_sample() -> bool:
     return not uploads()
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+# A shared resource, not a copy per rerun: the core never mutates its inputs, and the key is the
+# files' own bytes, so a session only ever gets data it uploaded itself.
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _ingest_all(files: tuple[tuple[str, bytes], ...]) -> Ingested:
     """Return the model of several files together, each distinct file read once."""
     return ingest_files(list(files), read_file=_ingest_one)
@@ -65,9 +67,16 @@ def current() -> Ingested:
     return _ingest_all(tuple(files))
 
 
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _last_day(_model: Model, key: tuple[str, ...], today: date) -> date:
+    """Return the data's last day (not after today), computed once per data."""
+    return data_as_of(_model, today)
+
+
 def as_of(ingested: Ingested) -> date:
     """Return the as-of date chosen in the sidebar, defaulting to the data's last day."""
-    return st.session_state.get(AS_OF_KEY) or data_as_of(ingested.model)
+    return st.session_state.get(AS_OF_KEY) or _last_day(ingested.model, data_key(ingested),
+                                                         date.today())
 
 
 def data_key(ingested: Ingested) -> tuple[str, ...]:
@@ -75,7 +84,7 @@ def data_key(ingested: Ingested) -> tuple[str, ...]:
     return tuple(report.sha256 or report.path for report in ingested.files)
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _standing(_model: Model, key: tuple[str, ...], as_of: date) -> Progress:
     """Return every lead's standing on a day, computed once per data and day."""
     return progress(_model, as_of)
