@@ -3,7 +3,7 @@
 import streamlit as st
 
 from recruit_dash import charts
-from recruit_dash.funnel import cohorts, filled_curve, quarter_on_quarter
+from recruit_dash.funnel import cohorts, days_from_lead_table, filled_curve, quarter_on_quarter
 from recruit_dash.model import STAGE_LABELS
 from recruit_dash.ui import components, state
 
@@ -32,6 +32,10 @@ else:
                       "days_to_start": "Median days lead → start"})
     st.dataframe(shown, hide_index=True, width="stretch")
     components.downloads(shown, "lead_cohorts", "review_cohorts")
+    st.caption("Median days from the lead date to each milestone, per cohort (leads with both "
+               "dates).")
+    speed = days_from_lead_table(table).rename(columns={"cohort": freq.title()})
+    st.dataframe(speed, hide_index=True, width="stretch", key="review_days_table")
     curve = filled_curve(model, as_of, months=12)
     if not curve.empty:
         st.plotly_chart(charts.filled_curve_chart(curve, "Share of each monthly cohort filled, by "

@@ -293,6 +293,15 @@ def cohorts(model: Model, as_of: date, months: int | None = None, freq: str = "m
     return frame
 
 
+def days_from_lead_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per cohort with the median days from the lead to each milestone."""
+    rows = [{"cohort": cohort, **{STAGE_LABELS[stage]: days.get(stage) for stage in STAGE_IDS
+                                  if stage != "lead"}}
+            for cohort, days in zip(table["month"], table["median_days_to"], strict=True)]
+    frame = pd.DataFrame(rows)
+    return frame.dropna(axis=1, how="all")
+
+
 def _days_from_lead(dated: pd.DataFrame) -> dict[str, float]:
     """Return the median days from the lead date to each later dated milestone."""
     first = STAGE_ORDER["lead"]
