@@ -434,13 +434,20 @@ def _year_hint(sheet: str) -> int | None:
     return int(match.group(0)) if match else None
 
 
-def _ids(sheet: _Sheet, name: str, prefix: str) -> pd.Series:
-    """Return the id column, or ids made from the sheet and row when the sheet has none."""
-    made = prefix + sheet.sheet + "!" + sheet.excel_rows[sheet.body.index].astype(str)
-    if not sheet.has(name):
-        return made.astype("string")
-    ids = sheet.text(name)
-    return ids.astype("string")
+def _ids(sheet: _Sheet, name: str, prefix: str, fill: bool = True) -> pd.Series:
+    """Return the id column; a row with no id (or a sheet with no id column) is identified by its
+    sheet and row, unless `fill` is off (an event log row without a lead cannot be placed)."""
+    ids = sheet.text(name).astype("string") if sheet.has(name) else pd.Series(
+        pd.NA, index=sheet.body.index, dtype="string")
+    missing = ids.isna()
+    if not fill or not missing.any():
+        return ids
+    made = prefix + sheet.sheet + "!" + sheet.excel_rows[sheet.body.index[missing]].astype(str)
+    if sheet.has(name):
+        sheet.issues.append(dict(row=None, column=sheet.headers.get(sheet.fields[name][0]),
+                                 value=None, problem=f"{int(missing.sum()):,} rows have no ID; each "
+                                 "is identified by its sheet and row number"))
+    return ids.fillna(made.astype("string"))
 
 
 @lru_cache(maxsize=4096)
@@ -467,10 +474,9 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
     understood = body[[index for indexes in sheet.fields.values() for index in indexes]]
     empty = understood.isna().all(axis=1) if understood.shape[1] else pd.Series(True, index=body.index)
     reasons[empty] = "no value in any column we understand"
-    lead_ids = _ids(sheet, "lead_id", "")
-    missing_id = lead_ids.isna() & ~empty
-    reasons[missing_id] = "no lead ID"
     event_log = sheet.has("stage") and sheet.has("stage_on")
+    lead_ids = _ids(sheet, "lead_id", "", fill=not event_log)
+    reasons[lead_ids.isna() & ~empty] = "no lead ID: an event without its lead cannot be placed"
     unmapped: dict[str, dict[str, int]] = {}
     if not event_log:
         repeated = lead_ids.duplicated(keep="first") & lead_ids.notna() & (reasons == "")

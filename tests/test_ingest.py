@@ -201,3 +201,15 @@ def test_openpyxl_parses_xml_through_defusedxml():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_a_lead_row_without_an_id_is_kept_and_named_by_its_row():
+    from make_fixtures import csv_bytes
+
+    data = csv_bytes([["Lead ID", "Consultant", "Client", "Status"],
+                      ["L1", "Ann Lee", "Acme Ltd", "CVs sent"],
+                      ["", "Bob Ray", "Bolt plc", "Placed"]])
+    ingested = ingest_files([("t.csv", data)])
+    assert ingested.model.leads["lead_id"].tolist() == ["L1", "t!3"]
+    assert ingested.files[0].sheets[0].rows_quarantined == 0
+    assert ingested.model.issues["problem"].str.contains("have no ID").any()
