@@ -234,20 +234,25 @@ def _sample(cells: pd.Series, size: int) -> pd.Series:
 
 def looks_like_dates(cells: pd.Series, sample: int = 200) -> float:
     """Return the share of a column's non-empty sample cells that read as dates or ticks."""
-    values = _sample(cells, sample)
-    if values.empty:
+    values = [str(value).strip() for value in _sample(cells, sample).tolist()]
+    values = [value for value in values if value]
+    if not values:
         return 0.0
-    parsed = parse_dates(values)
-    return float((parsed.values.notna() | parsed.ticks).mean())
+    ticks: set[str] = set()
+    parsed = _parse_unique_dates(list(dict.fromkeys(values)), None, [], ticks)
+    return sum(1 for value in values if value in parsed or value in ticks) / len(values)
+
+
+_NUMBER = re.compile(r"^\(?[-+]?[£$€]?\s*[\d,]*\.?\d+\s*[kK]?\)?$")
 
 
 def looks_like_numbers(cells: pd.Series, sample: int = 200) -> float:
     """Return the share of a column's non-empty sample cells that read as numbers."""
-    values = _sample(cells, sample)
-    if values.empty:
+    values = [str(value).strip() for value in _sample(cells, sample).tolist()]
+    values = [value for value in values if value]
+    if not values:
         return 0.0
-    numbers, _ = parse_money(values)
-    return float(numbers.notna().mean())
+    return sum(1 for value in values if _NUMBER.match(value)) / len(values)
 
 
 def week_start(days: pd.Series) -> pd.Series:

@@ -225,7 +225,8 @@ def ingest_sheet(raw: RawSheet, file_name: str, traps: SheetTraps | None = None,
         unmapped_values=built.unmapped_values, quarantined=quarantine_frame.reset_index(drop=True),
         hidden=raw.hidden,
     )
-    tables = {name: frame.assign(**{key: pd.Categorical([value] * len(frame))
+    tables = {name: frame.assign(**{key: pd.Categorical.from_codes(
+                                         np.zeros(len(frame), dtype="int8"), categories=[value])
                                      for key, value in source.items()})
               if name != "issues" else frame for name, frame in built.tables.items()}
     tables["issues"] = pd.DataFrame(issues, columns=list(ISSUES.columns))
@@ -259,6 +260,9 @@ def _prepared(raw: RawSheet, traps: SheetTraps | None) -> tuple[RawSheet, int, _
         prepared.notes.append(f"Excel records {traps.declared_rows:,} rows in use on this sheet; "
                               f"only the first {last:,} hold anything, the rest are formatted but "
                               "empty and were skipped")
+    if traps and traps.partial:
+        prepared.notes.append("a very large sheet: formulas and Excel errors were checked in its "
+                              "first rows only, merged cells not at all")
     if traps and traps.formulas_without_value:
         problem = (f"{traps.formulas_without_value:,} formulas have no saved result, so their cells "
                    "read as empty. Open the file in Excel, save it, and upload it again.")

@@ -79,6 +79,7 @@ def _candidates(role: str) -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=16384)
 def match_header(header: str, role: str) -> tuple[str | None, float, str]:
     """Return (field, confidence, note) for one header within a role's vocabulary."""
     key = normalise_header(header)

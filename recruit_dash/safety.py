@@ -10,6 +10,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,10 @@ MAX_ZIP_ENTRIES = 10_000
 # A real sheet's XML compresses 5-20 times; a zip bomb compresses a thousand times.
 MAX_COMPRESSION_RATIO = 200
 MAX_CELLS = int(os.environ.get("RECRUIT_DASH_MAX_CELLS", "25000000"))
+# Sheets larger than this (unpacked XML) are machine exports; only their first rows are checked
+# for traps, so the check never costs more than a fraction of the parse itself.
+FULL_SCAN_BYTES = 16_000_000
+HEAD_SCAN_BYTES = 4_000_000
 
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{0,3})(\d*):?([A-Z]{0,3})(\d*)"')
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
@@ -109,6 +114,7 @@ class SheetTraps:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
     first_column: int = 0  # the reader's first column, 0-based, from the <dimension> record
     declared_rows: int = 0  # the last row of the used range Excel recorded
+    partial: bool = False  # only the first rows were checked (a very large sheet)
 
 
 def sheet_traps(data: bytes) -> dict[str, SheetTraps]:
@@ -120,8 +126,41 @@ def sheet_traps(data: bytes) -> dict[str, SheetTraps]:
         paths = _sheet_paths(archive)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
         return {}
-    return {name: _traps(archive.read(path)) for name, path in paths.items()
-            if path in archive.namelist()}
+    members = {info.filename: info for info in archive.infolist()}
+    traps = {}
+    for name, path in paths.items():
+        if path not in members:
+            continue
+        info = members[path]
+        partial = info.file_size > FULL_SCAN_BYTES
+        xml = _member_bytes(data, archive, info, HEAD_SCAN_BYTES if partial else None)
+        traps[name] = _traps(xml, partial)
+    return traps
+
+
+def _member_bytes(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                  limit: int | None = None) -> bytes:
+    """Return a zip member's content (its first `limit` bytes when given), inflated in one C call.
+
+    zipfile inflates in small Python-driven chunks that hold the GIL between them; one call lets
+    the scan run truly beside the sheet parsing on another core.
+    """
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+        with archive.open(info) as stream:
+            return stream.read(limit or -1)
+    header = data[info.header_offset:info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return archive.read(info)
+    name_length = int.from_bytes(header[26:28], "little")
+    extra_length = int.from_bytes(header[28:30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    raw = data[start:start + info.compress_size]
+    try:
+        if limit:
+            return zlib.decompressobj(-15).decompress(raw, limit)
+        return zlib.decompress(raw, -15, max(info.file_size, 1))
+    except zlib.error:
+        return archive.read(info)
 
 
 def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -137,9 +176,9 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return paths
 
 
-def _traps(xml: bytes) -> SheetTraps:
+def _traps(xml: bytes, partial: bool = False) -> SheetTraps:
     """Return the traps in one worksheet's XML, using byte counts rather than a second parse."""
-    traps = SheetTraps()
+    traps = SheetTraps(partial=partial)
     if b"<f" in xml:
         traps.formulas_without_value = len(_FORMULA_NO_VALUE.findall(xml))
     dimension = _DIMENSION.search(xml, 0, 4096)
