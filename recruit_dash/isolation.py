@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
 
 from recruit_dash.errors import WorkbookError
 from recruit_dash.ingest import FileReport, ingest_file
@@ -27,7 +28,7 @@ from recruit_dash.safety import check_before_parsing
 
 PARSE_SECONDS = float(os.environ.get("RECRUIT_DASH_PARSE_SECONDS", "25"))
 # Address space the child may add to what it starts with (its modules are already loaded).
-PARSE_MEMORY_MB = int(os.environ.get("RECRUIT_DASH_PARSE_MEMORY_MB", "1024"))
+PARSE_MEMORY_MB = int(os.environ.get("RECRUIT_DASH_PARSE_MEMORY_MB", "2048"))
 
 log = logging.getLogger(__name__)
 _context_lock = threading.Lock()
@@ -116,6 +117,9 @@ def _address_space() -> int:
 
 def _child(name: str, data: bytes, sender: Connection, memory_mb: int) -> None:
     """Parse in the child: limit memory, then send back ("ok", result) or a typed failure."""
+    # Arrow's own allocator keeps freed memory mapped; the system one hands it back for reuse,
+    # so the budget measures what the parse needs, not what the allocator hoards.
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     limit = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     # A native reader that aborts prints its own backtrace; the user gets our sentence instead.

@@ -23,7 +23,7 @@ MAX_UNZIPPED_MB = int(os.environ.get("RECRUIT_DASH_MAX_UNZIPPED_MB", "1024"))
 MAX_ZIP_ENTRIES = 10_000
 # A real sheet's XML compresses 5-20 times; a zip bomb compresses a thousand times.
 MAX_COMPRESSION_RATIO = 200
-MAX_CELLS = int(os.environ.get("RECRUIT_DASH_MAX_CELLS", "25000000"))
+MAX_CELLS = int(os.environ.get("RECRUIT_DASH_MAX_CELLS", "10000000"))
 # Sheets larger than this (unpacked XML) are machine exports; only their first rows are checked
 # for traps, so the check never costs more than a fraction of the parse itself.
 FULL_SCAN_BYTES = 16_000_000
