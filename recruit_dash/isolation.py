@@ -11,8 +11,10 @@ import faulthandler
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
+import tempfile
 import threading
 import time
 import traceback
@@ -58,9 +60,11 @@ def ingest_file_isolated(name: str, data: bytes, *, seconds: float | None = None
     try:
         if receiver.poll(seconds):
             outcome, payload = receiver.recv()
+            if outcome == "ok":
+                payload = _collect(payload)
         else:
             outcome, payload = "timeout", None
-    except (EOFError, OSError):
+    except (EOFError, OSError, pickle.UnpicklingError):
         outcome, payload = "died", None
     finally:
         receiver.close()
@@ -135,8 +139,31 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int) -> None:
     except Exception:  # a bug of ours: the parent logs the traceback, the user gets a sentence
         result = ("crash", traceback.format_exc())
     try:
+        if result[0] == "ok":
+            result = ("ok", _hand_over(result[1]))
         sender.send(result)
     except MemoryError:
         sender.send(("memory", None))
     finally:
         sender.close()
+
+
+def _hand_over(result: object) -> str:
+    """Write a result to a private file in memory-backed storage and return its path.
+
+    Tens of megabytes of frames move faster through a file in /dev/shm than through a pipe.
+    """
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    handle, path = tempfile.mkstemp(prefix="recruit-dash-", suffix=".pickle", dir=folder)
+    with os.fdopen(handle, "wb") as file:
+        pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _collect(path: str) -> object:
+    """Return the result a child handed over, and remove its file."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    finally:
+        os.unlink(path)

@@ -201,6 +201,8 @@ TABLES: dict[str, Table] = {
 
 def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Return the frame with exactly the table's columns, in order, with the table's dtypes."""
+    if tuple(frame.columns) == table.all_columns and _conformed(frame, table):
+        return frame.reset_index(drop=True)
     out = pd.DataFrame(index=frame.index)
     for column in table.all_columns:
         values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
@@ -217,6 +219,25 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     if "row" in out.columns and table is ISSUES:
         out["row"] = out["row"].astype("Int64")
     return out.reset_index(drop=True)
+
+
+def _conformed(frame: pd.DataFrame, table: Table) -> bool:
+    """Return whether every column already has the table's dtype."""
+    for column in table.all_columns:
+        dtype = frame[column].dtype
+        if column in table.dates:
+            ok = dtype == "datetime64[ns]"
+        elif column in table.numbers:
+            ok = column != "row" and dtype == "Float64" or column == "row" and dtype == "Int64"
+        elif column == "source_row":
+            ok = dtype == "Int64"
+        elif column in table.flags:
+            ok = dtype == "boolean"
+        else:
+            ok = isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA
+        if not ok:
+            return False
+    return True
 
 
 def _as_string(values: pd.Series) -> pd.Series:
