@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from pandas.api.extensions import take
 
@@ -253,15 +252,3 @@ def looks_like_numbers(cells: pd.Series, sample: int = 200) -> float:
     if not values:
         return 0.0
     return sum(1 for value in values if _NUMBER.match(value)) / len(values)
-
-
-def week_start(days: pd.Series) -> pd.Series:
-    """Return each date's Monday."""
-    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
-
-
-def to_iso(value: object) -> str | None:
-    """Return a date as YYYY-MM-DD, or None."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
-        return None
-    return pd.Timestamp(value).strftime("%Y-%m-%d")

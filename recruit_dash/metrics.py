@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from recruit_dash.model import LOST, ON_HOLD, OPEN, STAGE_LABELS, STAGE_ORDER, Model
+from recruit_dash.model import OPEN, STAGE_LABELS, STAGE_ORDER, Model
 from recruit_dash.periods import Period, to_date
 
 
@@ -156,12 +156,6 @@ def needs_attention(model: Model, as_of: date) -> list[Attention]:
                   "Open leads (not filled, lost or on hold) with no next action date set.",
                   with_stage(no_next)),
     ]
-
-
-def outcome_counts(model: Model) -> dict[str, int]:
-    """Return how many leads are open, filled, lost and on hold."""
-    counts = model.leads["outcome"].value_counts()
-    return {outcome: int(counts.get(outcome, 0)) for outcome in (OPEN, "filled", LOST, ON_HOLD)}
 
 
 def weekly_milestones(model: Model, stages: tuple[str, ...], period_start: date, as_of: date) -> pd.DataFrame:

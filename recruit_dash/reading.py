@@ -73,11 +73,6 @@ def file_kind(data: bytes, name: str) -> str:
     return "csv"
 
 
-def read_sheets(data: bytes, name: str) -> list[RawSheet]:
-    """Return every sheet of a file as raw text cells."""
-    return [load() for load in sheet_loaders(data, name)]
-
-
 def sheet_loaders(data: bytes, name: str) -> list[Callable[[], RawSheet]]:
     """Return one loader per sheet, in workbook order; loaders may run in parallel threads."""
     if file_kind(data, name) == "csv":

@@ -14,9 +14,6 @@ RULES: dict[str, pa.DataFrameSchema] = {
                             nullable=True)},
         coerce=False,
     ),
-    "activities": pa.DataFrameSchema(
-        {"count": pa.Column("Float64", pa.Check.ge(0, error="a negative count"), nullable=True)},
-    ),
 }
 
 
