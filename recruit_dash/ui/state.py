@@ -45,7 +45,9 @@ def uploads() -> list[tuple[str, bytes]]:
 def set_uploads(files: list[tuple[str, bytes]]) -> None:
     """Replace this session's uploads (an empty list goes back to the sample)."""
     st.session_state[UPLOADS_KEY] = files
+    # New data starts at its own last day: forget the chosen date and the date widget's value.
     st.session_state.pop(AS_OF_KEY, None)
+    st.session_state.pop("sidebar_as_of", None)
 
 
 def using_sample() -> bool:
