@@ -50,7 +50,7 @@ def sidebar(ingested: Ingested) -> None:
         model = ingested.model
         st.caption(f"{len(model.leads):,} leads · {len(model.activities):,} activity rows · "
                    f"{len(model.placements):,} placements · {len(model.feedback):,} feedback answers")
-        chosen = st.date_input("As of", value=state.as_of(ingested), key="sidebar_as_of",
+        chosen = st.date_input("As of", value=state.as_of(ingested), key=state.AS_OF_WIDGET_KEY,
                                format="DD/MM/YYYY",
                                help="Figures count what had happened by the end of this day. "
                                     "It starts at the last day your data speaks of.")

@@ -20,6 +20,7 @@ from recruit_dash.model import Model
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
 UPLOADS_KEY = "uploads"
 AS_OF_KEY = "as_of"
+AS_OF_WIDGET_KEY = "sidebar_as_of"
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def set_uploads(files: list[tuple[str, bytes]]) -> None:
     st.session_state[UPLOADS_KEY] = files
     # New data starts at its own last day: forget the chosen date and the date widget's value.
     st.session_state.pop(AS_OF_KEY, None)
-    st.session_state.pop("sidebar_as_of", None)
+    st.session_state.pop(AS_OF_WIDGET_KEY, None)
 
 
 def using_sample() -> bool:
