@@ -7,6 +7,10 @@ st.set_page_config(page_title="recruit-dash", page_icon=":material/insights:", l
 navigation = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
+    st.Page("pages/stalled_today.py", title="Stalled & today", icon=":material/call:"),
+    st.Page("pages/consultants.py", title="Consultants", icon=":material/groups:"),
+    st.Page("pages/clients.py", title="Clients", icon=":material/handshake:"),
+    st.Page("pages/aftercare.py", title="Aftercare", icon=":material/volunteer_activism:"),
     st.Page("pages/quarterly_review.py", title="Quarterly review", icon=":material/event_note:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ])

@@ -6,7 +6,7 @@ import streamlit as st
 
 from recruit_dash import charts, metrics
 from recruit_dash.periods import period_holding, period_to_date, same_point_before
-from recruit_dash.ui import components
+from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Overview")
 kind = components.period_picker("overview")
@@ -20,7 +20,8 @@ figures = metrics.headline_figures(ingested.model, period, previous, as_of)
 components.figure_cards(figures)
 
 st.subheader("Needs attention")
-for item in metrics.needs_attention(ingested.model, as_of):
+for item in metrics.needs_attention(ingested.model, as_of, state.standing(ingested, as_of),
+                                    state.stall_rules()):
     with st.expander(f"{item.label}: {len(item.rows):,}", expanded=False):
         st.caption(item.definition)
         components.records(item.rows, key=f"overview_rows_{item.label}")

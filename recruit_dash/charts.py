@@ -106,3 +106,63 @@ def filled_curve_chart(frame: pd.DataFrame, title: str) -> go.Figure:
                          legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
                                      title="Lead month"))
     return figure
+
+
+BAND_COLOURS = {"detractor": "#b23a48", "passive": "#c9a227", "promoter": "#2a9d8f"}
+
+
+def score_distribution_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return bars of feedback answers per score 0–10, coloured by detractor, passive, promoter."""
+    figure = go.Figure()
+    for band, rows in frame.groupby("band", sort=False):
+        label = rows["band_label"].iloc[0]
+        figure.add_trace(go.Bar(x=rows["score"], y=rows["answers"],
+                                name=f"{label}: {int(rows['answers'].sum()):,}",
+                                marker_color=BAND_COLOURS.get(str(band), PALETTE[0]),
+                                hovertemplate="Score %{x}: %{y:,} answers<extra></extra>"))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="stack",
+                         xaxis=dict(title="Score", tickmode="linear", dtick=1, range=[-0.5, 10.5]),
+                         yaxis_title="Answers")
+    return figure
+
+
+def activity_trend_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return a line chart of weekly activity counts, one line per activity kind."""
+    figure = go.Figure()
+    for label, rows in frame.groupby("label", sort=False):
+        figure.add_trace(go.Scatter(x=rows["week"], y=rows["count"], mode="lines+markers",
+                                    name=str(label)))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Week commencing",
+                         yaxis_title="Activities", hovermode="x unified")
+    return figure
+
+
+def funnel_against_team_chart(frame: pd.DataFrame, who: str, title: str) -> go.Figure:
+    """Return grouped bars of step conversion per stage (ladder order): one person's and the team's."""
+    rows = frame.iloc[1:]
+    figure = go.Figure([
+        go.Bar(x=rows["label"], y=rows["step"], name=who, marker_color=PALETTE[0],
+               customdata=rows["count"], hovertemplate="%{x}: %{y:.0%} (%{customdata:,})"),
+        go.Bar(x=rows["label"], y=rows["step_team"], name="Team", marker_color="#9aa5b1",
+               customdata=rows["count_team"], hovertemplate="%{x}: %{y:.0%} (%{customdata:,})"),
+    ])
+    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
+                         yaxis=dict(title="Step conversion (this stage ÷ the stage before)",
+                                    tickformat=".0%"))
+    return figure
+
+
+def ratio_trend_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Return one person's ratio per block for each pair, as small lines with the team median."""
+    figure = go.Figure()
+    for index, (label, rows) in enumerate(frame.groupby("label", sort=False)):
+        colour = PALETTE[index % len(PALETTE)]
+        figure.add_trace(go.Scatter(x=rows["block_end"], y=rows["ratio"], mode="lines+markers",
+                                    name=str(label), line=dict(color=colour)))
+        figure.add_trace(go.Scatter(x=rows["block_end"], y=rows["team_median"], mode="lines",
+                                    name=f"{label} (team median)", showlegend=False,
+                                    line=dict(color=colour, dash="dot")))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="4 weeks ending",
+                         yaxis=dict(title="Nails per milestone (log scale)", type="log"),
+                         legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
+    return figure

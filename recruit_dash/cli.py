@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from recruit_dash import export, reports
 from recruit_dash.funnel import LENSES
 from recruit_dash.ingest import ingest_paths
 from recruit_dash.isolation import ingest_file_isolated
+from recruit_dash.metrics import data_as_of
 from recruit_dash.model import TABLES
+from recruit_dash.pack import coaching_pack
+from recruit_dash.ratios import TRAILING_DAYS
+from recruit_dash.stalled import StallRules
 from recruit_dash.understanding import inspection
 
 
@@ -33,21 +37,48 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
-    report = commands.add_parser("report", help="compute a report (funnel, cohorts) as JSON")
-    report.add_argument("kind", choices=("funnel", "cohorts"))
+    report = commands.add_parser("report", help="compute a report as JSON: "
+                                 + ", ".join(reports.KINDS))
+    report.add_argument("kind", choices=reports.KINDS)
     report.add_argument("files", nargs="+", type=Path)
     report.add_argument("--as-of", type=_day, help="YYYY-MM-DD (default: the last day in the data)")
     report.add_argument("--lens", choices=LENSES, default="cohort")
     report.add_argument("--from", dest="start", type=_day, help="period start, YYYY-MM-DD")
     report.add_argument("--to", dest="end", type=_day, help="period end, YYYY-MM-DD")
     report.add_argument("--stages", help="comma-separated stage ids to show (default: all)")
+    report.add_argument("--consultant", help="targets: the consultant's name")
+    report.add_argument("--placements", type=int, default=1,
+                        help="targets: the placements to aim for (default 1)")
+    report.add_argument("--credit", choices=("owner", "author"), default="owner",
+                        help="ratios, targets: credit activities to the lead's consultant "
+                             "(owner, the default) or to whoever logged them (author)")
+    report.add_argument("--rules", type=Path,
+                        help="stall rules saved from the Stalled & today page (JSON)")
     report.add_argument("--json", action="store_true", help="print JSON (the only format)")
+
+    pack = commands.add_parser("pack", help="write a coaching pack (PDF) for one consultant")
+    pack.add_argument("audience", choices=("consultant",))
+    pack.add_argument("files", nargs="+", type=Path)
+    pack.add_argument("--name", required=True, help="the consultant's name, as in the data")
+    pack.add_argument("--from", dest="start", type=_day, help="period start (default: 90 days "
+                                                              "to the as-of date)")
+    pack.add_argument("--to", dest="end", type=_day, help="period end (default: the as-of date)")
+    pack.add_argument("--as-of", type=_day, help="YYYY-MM-DD (default: the last day in the data)")
+    pack.add_argument("--credit", choices=("owner", "author"), default="owner")
+    pack.add_argument("-o", "--output", type=Path, required=True, help="the PDF file to write")
 
     args = parser.parse_args(argv)
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
         print(f"No such file: {', '.join(missing)}", file=sys.stderr)
         return 2
+    rules = None
+    if getattr(args, "rules", None):
+        try:
+            rules = StallRules.from_dict(json.loads(args.rules.read_text(encoding="utf-8")))
+        except (OSError, ValueError, AttributeError) as error:
+            print(f"Could not read the stall rules in {args.rules}: {error}", file=sys.stderr)
+            return 2
     ingested = ingest_paths(args.files, read_file=ingest_file_isolated)
     failed = [report for report in ingested.files if not report.ok]
     if args.command == "inspect":
@@ -60,10 +91,29 @@ def main(argv: list[str] | None = None) -> int:
     for report in failed:
         print(f"{report.path}: {report.error}", file=sys.stderr)
     if args.command == "report":
-        print(json.dumps(reports.report(args.kind, ingested.model, as_of=args.as_of,
-                                        lens=args.lens, start=args.start, end=args.end,
-                                        stages=args.stages.split(",") if args.stages else None),
-                         indent=2, ensure_ascii=False))
+        try:
+            document = reports.report(
+                args.kind, ingested.model, as_of=args.as_of, lens=args.lens, start=args.start,
+                end=args.end, stages=args.stages.split(",") if args.stages else None, rules=rules,
+                credit=args.credit, consultant=args.consultant, placements=args.placements)
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return 2
+        print(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
+        return 1 if failed else 0
+    if args.command == "pack":
+        as_of = args.as_of or data_as_of(ingested.model)
+        end = args.end or as_of
+        start = args.start or end - timedelta(days=TRAILING_DAYS - 1)
+        names = set(ingested.model.leads["consultant"].dropna()) | set(
+            ingested.model.activities["consultant"].dropna())
+        if args.name not in names:
+            print(f"No consultant called {args.name!r} in the data. Consultants: "
+                  f"{', '.join(sorted(names))}", file=sys.stderr)
+            return 2
+        args.output.write_bytes(coaching_pack(ingested.model, args.name, start, end, as_of,
+                                              credit=args.credit))
+        print(f"Wrote {args.output}")
         return 1 if failed else 0
     frame = ingested.model.table(args.table)
     if args.format == "csv":

@@ -68,11 +68,13 @@ def progress(model: Model, as_of: date) -> Progress:
     lead_on.iloc[lead_dates["code"].to_numpy(dtype="int64")] = lead_dates["reached_on"].to_numpy()
     leads = leads.assign(lead_on=lead_on.fillna(leads["created_on"]), furthest=furthest)
     dated_start = np.zeros(len(leads), dtype=bool)
-    starts = reached[(reached["stage"] == "started") & reached["reached_on"].notna()]
-    dated_start[starts["code"].to_numpy(dtype="int64")] = True
+    starts = milestones[(milestones["stage"] == "started") & milestones["reached_on"].notna()]
+    dated_start[starts["lead_id"].map(code_of).dropna().to_numpy(dtype="int64")] = True
     started = STAGE_ORDER["started"]
-    # Filled once started by the day; a "Placed" status with no start date counts as filled too.
-    filled = (furthest >= started) | ((leads["outcome"] == FILLED).to_numpy() & ~dated_start)
+    # Filled once started by the day; a "Placed" status with no start date counts as filled too,
+    # but one whose start date is still to come is open until that day.
+    placed = (leads["outcome"] == FILLED).fillna(False).to_numpy(bool)
+    filled = (furthest >= started) | (placed & ~dated_start)
     leads["outcome"] = np.where(leads["outcome"].isin([LOST, ON_HOLD]), leads["outcome"],
                                 np.where(filled, FILLED, OPEN))
     dated = reached.dropna(subset=["reached_on"])

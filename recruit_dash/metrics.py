@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from recruit_dash.model import OPEN, STAGE_LABELS, STAGE_ORDER, Model
+from recruit_dash.funnel import Progress, progress
+from recruit_dash.model import ON_HOLD, OPEN, STAGE_LABELS, STAGE_ORDER, Model, lookup
 from recruit_dash.periods import Period, to_date
+from recruit_dash.stalled import StallRules, stalled_leads
 
 
 @dataclass(frozen=True)
@@ -125,11 +127,16 @@ class Attention:
     rows: pd.DataFrame
 
 
-def needs_attention(model: Model, as_of: date) -> list[Attention]:
-    """Return what a team lead should look at first, each with the leads behind it."""
+def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
+                    rules: StallRules | None = None) -> list[Attention]:
+    """Return what a team lead should look at first, each with the leads behind it. Whether a
+    lead is open is judged on the as-of day (a lead that starts later is still open)."""
+    standing = standing or progress(model, as_of)
     leads = model.leads
     as_of_stamp = to_date(as_of)
-    open_leads = leads[leads["outcome"] == OPEN]
+    outcome = lookup(leads["lead_id"], standing.leads.drop_duplicates("lead_id")
+                     .set_index("lead_id")["outcome"])
+    open_leads = leads[outcome == OPEN]
     stages = furthest_stages(model, as_of)
     columns = ["lead_id", "consultant", "client", "role", "status", "next_action_on", "fee"]
 
@@ -137,23 +144,31 @@ def needs_attention(model: Model, as_of: date) -> list[Attention]:
         stage = frame["lead_id"].map(stages).map(STAGE_LABELS)
         return frame[columns].assign(furthest_stage=stage.to_numpy())
 
-    overdue = open_leads[open_leads["next_action_on"] < as_of_stamp]
+    in_hand = leads[outcome.isin([OPEN, ON_HOLD])]
+    due = in_hand[in_hand["next_action_on"] <= as_of_stamp]
     no_next = open_leads[open_leads["next_action_on"].isna()]
     starts = model.milestones[(model.milestones["stage"] == "started")
                               & (model.milestones["reached_on"] >= as_of_stamp)
                               & (model.milestones["reached_on"] <= as_of_stamp + timedelta(days=7))]
     starting = leads[leads["lead_id"].isin(starts["lead_id"])].merge(
         starts[["lead_id", "reached_on"]].rename(columns={"reached_on": "start_on"}), on="lead_id")
+    stalled = stalled_leads(model, as_of, rules, standing).leads
     return [
-        Attention("Next actions overdue",
-                  "Open leads whose next action date is before the as-of date.",
-                  with_stage(overdue).sort_values("next_action_on")),
+        Attention("Next actions due or overdue",
+                  "Open and on-hold leads whose next action is dated on or before the as-of date.",
+                  with_stage(due).sort_values("next_action_on")),
+        Attention("Stalled leads",
+                  "Open leads with no progress for longer than their stage allows and no next "
+                  "action set from the as-of date; the Stalled & today page says why for each.",
+                  stalled[["lead_id", "consultant", "client", "role", "days_since_progress",
+                           "reason"]]),
         Attention("Starting in the next 7 days",
                   "Candidates whose start date falls in the week from the as-of date: call on the "
                   "day to check they started (seed 003).",
                   starting[columns + ["start_on"]].sort_values("start_on")),
         Attention("Open leads with no next action",
-                  "Open leads (not filled, lost or on hold) with no next action date set.",
+                  "Leads open on the as-of date (not filled, lost or on hold) with no next action "
+                  "date set.",
                   with_stage(no_next)),
     ]
 

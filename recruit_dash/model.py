@@ -191,6 +191,13 @@ FIELD_LABELS: dict[str, str] = {
     "furthest_stage": "Furthest stage", "source_file": "File", "source_sheet": "Sheet",
     "source_row": "Row", "file": "File", "sheet": "Sheet", "row": "Row", "column": "Column",
     "value": "Value", "problem": "Problem",
+    "last_progress_on": "Last progress", "days_since_progress": "Days since progress",
+    "threshold": "Threshold (days)", "reason": "Why it is stalled", "urgency": "Urgency",
+    "what": "Call", "who": "Who", "overdue": "Overdue", "days_overdue": "Days overdue",
+    "last_contact_on": "Last contact", "days_without_contact": "Days without contact",
+    "at_risk": "At risk", "window_start": "Window opens", "window_end": "Window closes",
+    "checkins_done": "Check-ins done", "checkins_missed": "Check-ins missed",
+    "completion": "Completion",
 }
 
 TABLES: dict[str, Table] = {
@@ -247,6 +254,13 @@ def _as_string(values: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     strings = pd.array([str(value) for value in uniques], dtype="string")
     return pd.Series(pd.api.extensions.take(strings, codes, allow_fill=True), index=values.index)
+
+
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """Return values looked up by key, aligned with the keys (`values` indexed by unique keys).
+    Unlike Series.map, an empty lookup keeps the values' dtype (dates stay dates)."""
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index,
+                     dtype=values.dtype)
 
 
 @dataclass

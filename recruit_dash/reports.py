@@ -5,10 +5,19 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from recruit_dash.funnel import cohorts, funnel
+import pandas as pd
+
+from recruit_dash.aftercare import aftercare
+from recruit_dash.clients import clients_report
+from recruit_dash.funnel import cohorts, funnel, progress
 from recruit_dash.metrics import data_as_of
 from recruit_dash.model import Model
 from recruit_dash.periods import Period, period_holding
+from recruit_dash.queue import call_queue
+from recruit_dash.ratios import ratios_report, targets_report
+from recruit_dash.stalled import StallRules, stalled_leads
+
+KINDS = ("funnel", "cohorts", "stalled", "queue", "aftercare", "clients", "ratios", "targets")
 
 
 def _number(value: float | None) -> float | None:
@@ -18,9 +27,34 @@ def _number(value: float | None) -> float | None:
     return value
 
 
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Return a frame's rows as JSON-ready dicts: ISO dates, None for missing, plain numbers."""
+    rows = []
+    for row in frame[columns].to_dict("records"):
+        rows.append({key: _plain(value) for key, value in row.items()})
+    return rows
+
+
+def _plain(value: object) -> object:
+    """Return one cell as a JSON value."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() else value
+    return value
+
+
 def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "cohort",
            start: date | None = None, end: date | None = None,
-           stages: list[str] | None = None) -> dict:
+           stages: list[str] | None = None, rules: StallRules | None = None,
+           credit: str = "owner", consultant: str | None = None,
+           placements: int | None = None) -> dict:
     """Return one report of DESIGN.md's command line as a JSON-ready dict."""
     as_of = as_of or data_as_of(model)
     if kind == "funnel":
@@ -44,5 +78,35 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
         return {"as_of": as_of.isoformat(),
                 "rows": [{key: (_number(value) if not isinstance(value, (dict, str)) else value)
                           for key, value in row.items()} for row in frame.to_dict("records")]}
+    if kind == "stalled":
+        stalled = stalled_leads(model, as_of, rules)
+        return {"as_of": as_of.isoformat(), "open_leads": stalled.open_leads,
+                "undated_open_leads": stalled.undated, "rules": (rules or StallRules()).to_dict(),
+                "leads": records(stalled.leads, [
+                    "lead_id", "consultant", "client", "stage", "days_since_progress", "reason",
+                    "last_progress_on", "threshold", "next_action_on"])}
+    if kind == "queue":
+        items = call_queue(model, as_of, standing=progress(model, as_of))
+        return {"as_of": as_of.isoformat(), "items": records(items, [
+            "kind", "lead_id", "placement_id", "consultant", "due_on", "overdue", "days_overdue",
+            "what", "client", "stage"])}
+    if kind == "aftercare":
+        care = aftercare(model, as_of)
+        return {"as_of": as_of.isoformat(),
+                "checkins": records(care.checkins, [
+                    "placement_id", "candidate", "consultant", "checkpoint", "due_on", "done_on",
+                    "status"]),
+                "at_risk": care.at_risk()["placement_id"].astype(str).tolist(),
+                "unscheduled": care.unscheduled["placement_id"].astype(str).tolist(),
+                "completion": records(care.completion(), [
+                    "consultant", "checkins_done", "checkins_missed", "completion"])}
+    if kind == "clients":
+        return clients_report(model, as_of)
+    if kind == "ratios":
+        return ratios_report(model, as_of, start, end, credit=credit)
+    if kind == "targets":
+        if not consultant:
+            raise ValueError("report targets needs --consultant NAME")
+        return targets_report(model, as_of, consultant, placements or 1, credit=credit)
     raise ValueError(f"Unknown report {kind!r}")
 

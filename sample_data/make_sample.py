@@ -668,7 +668,9 @@ def snapshot(agency: Agency, as_of: date, messy: bool = True) -> dict[str, pd.Da
         leads[header] = _to_dates(dates[stage])
     leads["Notes"] = note
     if messy:
-        leads["Job Registered"] = ["✓" if d else None for d in leads["Job Registered"]]
+        # One job in four is ticked rather than dated, as trackers kept by hand often are.
+        leads["Job Registered"] = ["✓" if d and i % 4 == 0 else d
+                                   for i, d in enumerate(leads["Job Registered"])]
         for header, flags in (("Date Generated", agency.text_created[idx]),
                               ("CVs Sent", agency.text_cvs[idx])):
             leads[header] = [_uk(d) if flag else d for d, flag in zip(

@@ -72,6 +72,12 @@ def browser():
         launched.close()
 
 
+def _idle(page) -> None:
+    """Wait until the app has finished its run: a click during a rerun can be lost."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid=stStatusWidget]").wait_for(state="detached", timeout=30_000)
+
+
 def test_upload_on_data_page_then_overview_shows_figures(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
@@ -122,3 +128,64 @@ def test_a_workbook_that_kills_readers_gets_a_message_and_the_same_server_goes_o
     card.wait_for(timeout=30_000)
     assert int(card.locator("[data-testid=stMetricValue]").inner_text().replace(",", "")) > 0
     assert page.locator("[data-testid=stMetric]").count() == 6
+
+
+def test_stalled_and_today_lists_the_calls_and_downloads_the_call_list(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(server)
+    page.get_by_role("link", name="Stalled & today").click()
+    page.get_by_text("Calls for").wait_for(timeout=60_000)
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Overdue")
+    card.wait_for(timeout=30_000)
+    assert int(card.locator("[data-testid=stMetricValue]").inner_text().replace(",", "")) > 0
+    _idle(page)
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("call_list_") and saved.suffix == ".csv"
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Consultant,Urgency,Call,Who,Client") and len(lines) > 2
+
+    page.get_by_role("tab", name="Stalled leads").click()
+    stalled = page.locator("[data-testid=stMetric]").filter(has_text="Stalled leads")
+    stalled.wait_for(timeout=30_000)
+    assert int(stalled.locator("[data-testid=stMetricValue]").inner_text().replace(",", "")) > 0
+    _idle(page)
+    with page.expect_download(timeout=30_000) as calendar:
+        page.get_by_role("button", name="Download calendar (.ics)").last.click()
+    ics = tmp_path / "stalled.ics"
+    calendar.value.save_as(ics)
+    assert ics.read_text().count("BEGIN:VEVENT") > 0
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_the_clients_page_shows_client_experience_figures(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.get_by_role("link", name="Clients").click()
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Repeat business ratio")
+    card.wait_for(timeout=60_000)
+    assert card.locator("[data-testid=stMetricValue]").inner_text().endswith("%")
+    page.get_by_text("Score distribution").wait_for(timeout=30_000)
+    page.locator("[data-testid=stPlotlyChart]").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_the_consultants_page_downloads_a_coaching_pack(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(server)
+    page.get_by_role("link", name="Consultants").click()
+    page.get_by_text("Nails per milestone").first.wait_for(timeout=60_000)
+    button = page.get_by_role("button", name="Download coaching pack (PDF)")
+    button.wait_for(timeout=60_000)
+    _idle(page)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    pack = tmp_path / download.value.suggested_filename
+    download.value.save_as(pack)
+    assert pack.suffix == ".pdf" and pack.read_bytes().startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    assert "Coaching pack" in PdfReader(pack).pages[0].extract_text()
+    assert page.get_by_text("Traceback").count() == 0

@@ -70,3 +70,61 @@ def test_a_file_we_cannot_read_is_ok_false_with_a_sentence_and_a_non_zero_exit(t
 def test_a_missing_file_is_named():
     result = run("inspect", "no/such/file.xlsx")
     assert result.returncode == 2 and "No such file" in result.stderr
+
+
+def test_report_stalled_queue_and_aftercare_print_designs_json(tmp_path):
+    stalled = json.loads(run("report", "stalled", str(SAMPLE), "--as-of", "2026-11-20",
+                             "--json").stdout)
+    assert stalled["as_of"] == "2026-11-20" and stalled["leads"]
+    assert all(lead["days_since_progress"] > 5 and lead["reason"] for lead in stalled["leads"])
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"thresholds": {"lead": 365, "meeting": 365}}))
+    looser = json.loads(run("report", "stalled", str(SAMPLE), "--as-of", "2026-11-20",
+                            "--rules", str(rules), "--json").stdout)
+    assert len(looser["leads"]) < len(stalled["leads"])
+    queue = json.loads(run("report", "queue", str(SAMPLE), "--as-of", "2026-11-20", "--json").stdout)
+    assert queue["items"][0]["kind"] == "start_day" and queue["items"][0]["due_on"] == "2026-11-20"
+    care = json.loads(run("report", "aftercare", str(SAMPLE), "--as-of", "2026-11-20",
+                          "--json").stdout)
+    due = [row for row in care["checkins"] if row["status"] in ("due", "overdue")]
+    assert due and all(row["done_on"] is None for row in due)
+    assert care["at_risk"]
+
+
+def test_a_broken_rules_file_is_named_in_a_sentence(tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text("not json")
+    result = run("report", "stalled", str(SAMPLE), "--rules", str(rules), "--json")
+    assert result.returncode == 2 and "Could not read the stall rules" in result.stderr
+
+
+def test_report_clients_prints_designs_json():
+    document = json.loads(run("report", "clients", str(SAMPLE), "--as-of", "2026-11-20",
+                              "--json").stdout)
+    assert 0 <= document["repeat_business_ratio"] <= 1 and document["testimonials"] > 0
+    assert -100 <= document["great_recruiter_score"] <= 100
+    assert {"client", "jobs_12m", "last_contact_on", "days_since_contact",
+            "great_recruiter_score"} <= set(document["clients"][0])
+    assert {row["consultant"] for row in document["consultants"]} >= {"Priya Shah"}
+
+
+def test_report_ratios_targets_and_the_coaching_pack(tmp_path):
+    ratios = json.loads(run("report", "ratios", str(SAMPLE), "--as-of", "2026-11-20",
+                            "--json").stdout)
+    assert (ratios["from"], ratios["to"]) == ("2026-08-23", "2026-11-20")
+    row = next(row for row in ratios["rows"] if row["activity"] == "call")
+    assert {"consultant", "activity", "milestone", "activities", "milestones", "ratio",
+            "team_median"} <= set(row)
+    targets = json.loads(run("report", "targets", str(SAMPLE), "--consultant", "Priya Shah",
+                             "--placements", "3", "--json").stdout)
+    assert targets["consultant"] == "Priya Shah" and targets["placements"] == 3
+    assert targets["needed"]["call"] > 0
+    missing = run("report", "targets", str(SAMPLE), "--json")
+    assert missing.returncode == 2 and "--consultant" in missing.stderr
+    pdf = tmp_path / "pack.pdf"
+    result = run("pack", "consultant", str(SAMPLE), "--name", "Priya Shah", "--from", "2026-08-01",
+                 "--to", "2026-10-31", "-o", str(pdf))
+    assert result.returncode == 0, result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+    unknown = run("pack", "consultant", str(SAMPLE), "--name", "Nobody", "-o", str(pdf))
+    assert unknown.returncode == 2 and "No consultant called 'Nobody'" in unknown.stderr

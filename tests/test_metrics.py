@@ -47,9 +47,21 @@ def test_month_to_date_against_the_same_days_of_last_month(model):
 
 def test_needs_attention_lists_overdue_next_actions_and_starts_this_week(model):
     items = {item.label: item.rows for item in needs_attention(model, AS_OF)}
-    assert items["Next actions overdue"]["lead_id"].tolist() == ["B"]
+    assert items["Next actions due or overdue"]["lead_id"].tolist() == ["B"]
     assert items["Starting in the next 7 days"]["lead_id"].tolist() == ["C"]
     assert items["Open leads with no next action"]["lead_id"].tolist() == ["C"]
+    # Longest still first: C has had nothing since its lead date 15 days ago; B's CVs went 8
+    # days ago, beyond the 7 days a shortlist may sit, and its next action has lapsed.
+    assert items["Stalled leads"]["lead_id"].tolist() == ["C", "B"]
+
+
+def test_a_next_action_due_on_the_as_of_day_needs_attention_and_a_later_start_is_still_open(model):
+    model.leads.loc[model.leads["lead_id"] == "C", "next_action_on"] = pd.Timestamp(AS_OF)
+    items = {item.label: item.rows for item in needs_attention(model, AS_OF)}
+    assert items["Next actions due or overdue"]["lead_id"].tolist() == ["B", "C"]
+    model.leads.loc[model.leads["lead_id"] == "C", ["outcome", "next_action_on"]] = ["filled", pd.NaT]
+    items = {item.label: item.rows for item in needs_attention(model, AS_OF)}
+    assert items["Open leads with no next action"]["lead_id"].tolist() == ["C"]  # starts 25 June
 
 
 def test_every_metric_is_documented():

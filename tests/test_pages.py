@@ -9,7 +9,9 @@ from conftest import ROOT, SAMPLE
 from streamlit.testing.v1 import AppTest
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/funnel.py", "pages/quarterly_review.py", "pages/data.py"]
+PAGES = ["pages/overview.py", "pages/funnel.py", "pages/stalled_today.py", "pages/consultants.py",
+         "pages/clients.py",
+         "pages/aftercare.py", "pages/quarterly_review.py", "pages/data.py"]
 
 
 def app() -> AppTest:

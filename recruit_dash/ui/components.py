@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from recruit_dash import export
 from recruit_dash.ingest import Ingested
@@ -23,11 +25,21 @@ def escape_markdown(text: str) -> str:
 def page_start(title: str) -> tuple[Ingested, date]:
     """Draw what every page opens with (title, sample banner, sidebar) and return the data and
     the as-of date the page should show."""
+    _leave_legacy_navigation()
     st.title(title)
     sample_banner()
     ingested = state.current()
     sidebar(ingested)
     return ingested, state.as_of(ingested)
+
+
+def _leave_legacy_navigation() -> None:
+    """Run the page through app.py's navigation even when a fresh server's first visitor opens a
+    page's address directly: Streamlit then runs the page alone, the old way, because a pages/
+    folder exists, with the wrong menu and layout until app.py has run once."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def sample_banner() -> None:
@@ -132,16 +144,25 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=lambda column: FIELD_LABELS.get(column, column))
 
 
-def downloads(frame: pd.DataFrame, name: str, key_prefix: str) -> None:
-    """Offer a table as CSV and Excel, both safe from formula injection."""
-    left, right = st.columns(2)
+def downloads(frame: pd.DataFrame, name: str, key_prefix: str,
+              calendar: Callable[[], bytes] | None = None, calendar_help: str = "") -> None:
+    """Offer a table as CSV and Excel, both safe from formula injection, and, for a call list,
+    as an .ics calendar."""
+    columns = st.columns(3 if calendar else 2)
     frame = labelled(frame)
     # The files are built only when asked for: a 50,000-row drill-down must not slow every rerun.
-    left.download_button("Download CSV", lambda: export.csv_bytes(frame), file_name=f"{name}.csv",
-                         mime="text/csv", key=f"{key_prefix}_csv", width="stretch")
-    right.download_button("Download Excel", lambda: export.xlsx_bytes({name: frame}),
-                          file_name=f"{name}.xlsx", key=f"{key_prefix}_xlsx", width="stretch",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    columns[0].download_button("Download CSV", lambda: export.csv_bytes(frame),
+                               file_name=f"{name}.csv", mime="text/csv", key=f"{key_prefix}_csv",
+                               width="stretch")
+    columns[1].download_button(
+        "Download Excel", lambda: export.xlsx_bytes({name: frame}), file_name=f"{name}.xlsx",
+        key=f"{key_prefix}_xlsx", width="stretch",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if calendar:
+        columns[2].download_button("Download calendar (.ics)", calendar, file_name=f"{name}.ics",
+                                   mime="text/calendar", key=f"{key_prefix}_ics", width="stretch",
+                                   help=calendar_help or "One event per call, to import into "
+                                                         "Outlook, Google or Apple Calendar.")
 
 
 def as_of_caption(as_of: date) -> None:

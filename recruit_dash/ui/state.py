@@ -5,22 +5,36 @@ Session state has one owner, this module: `uploads` holds (name, bytes) pairs of
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
+from recruit_dash.aftercare import (
+    DEFAULT_SCHEDULE,
+    Aftercare,
+    CheckinPoint,
+    aftercare,
+    schedule_from_dicts,
+)
+from recruit_dash.clients import ClientBook
+from recruit_dash.clients import client_book as build_client_book
 from recruit_dash.funnel import Progress, progress
 from recruit_dash.ingest import FileReport, Ingested, ingest_files
 from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.metrics import data_as_of
 from recruit_dash.model import Model
+from recruit_dash.queue import call_queue
+from recruit_dash.stalled import Stalled, StallRules, stalled_leads
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
 UPLOADS_KEY = "uploads"
 AS_OF_KEY = "as_of"
 AS_OF_WIDGET_KEY = "sidebar_as_of"
+STALL_RULES_KEY = "stall_rules"
+SCHEDULE_KEY = "checkin_schedule"
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 
 log = logging.getLogger(__name__)
@@ -96,3 +110,68 @@ def _standing(_model: Model, key: tuple[str, ...], as_of: date) -> Progress:
 def standing(ingested: Ingested, as_of: date) -> Progress:
     """Return the leads' standing on the as-of day for the data on screen."""
     return _standing(ingested.model, data_key(ingested), as_of)
+
+
+def stall_rules() -> StallRules:
+    """Return the stall thresholds this session uses (DESIGN.md's defaults until edited)."""
+    return st.session_state.get(STALL_RULES_KEY) or StallRules()
+
+
+def set_stall_rules(rules: StallRules) -> None:
+    st.session_state[STALL_RULES_KEY] = rules
+
+
+def checkin_schedule() -> tuple[CheckinPoint, ...]:
+    """Return the check-in schedule this session uses (DESIGN.md's default until edited)."""
+    return st.session_state.get(SCHEDULE_KEY) or DEFAULT_SCHEDULE
+
+
+def set_checkin_schedule(schedule: tuple[CheckinPoint, ...]) -> None:
+    st.session_state[SCHEDULE_KEY] = schedule
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _stalled(_model: Model, key: tuple[str, ...], as_of: date, rules: str) -> Stalled:
+    return stalled_leads(_model, as_of, StallRules.from_dict(json.loads(rules)))
+
+
+def stalled(ingested: Ingested, as_of: date) -> Stalled:
+    """Return the stalled leads on the day under this session's rules, once per data and rules."""
+    rules = json.dumps(stall_rules().to_dict(), sort_keys=True)
+    return _stalled(ingested.model, data_key(ingested), as_of, rules)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _aftercare(_model: Model, key: tuple[str, ...], as_of: date, schedule: str) -> Aftercare:
+    return aftercare(_model, as_of, schedule_from_dicts(json.loads(schedule)))
+
+
+def aftercare_on(ingested: Ingested, as_of: date) -> Aftercare:
+    """Return every placement's check-ins on the day under this session's schedule."""
+    return _aftercare(ingested.model, data_key(ingested), as_of, _schedule_key())
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _queue(_model: Model, key: tuple[str, ...], day: date, schedule: str):
+    return call_queue(_model, day,
+                      care=aftercare(_model, day, schedule_from_dicts(json.loads(schedule))))
+
+
+def queue(ingested: Ingested, day: date):
+    """Return the calls to make on a day, once per data, day and check-in schedule."""
+    return _queue(ingested.model, data_key(ingested), day, _schedule_key())
+
+
+def _schedule_key() -> str:
+    """Return this session's check-in schedule as text, a cache key."""
+    return json.dumps([point.to_dict() for point in checkin_schedule()])
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _client_book(_model: Model, key: tuple[str, ...], as_of: date) -> ClientBook:
+    return build_client_book(_model, as_of, _standing(_model, key, as_of))
+
+
+def client_book(ingested: Ingested, as_of: date) -> ClientBook:
+    """Return the client tables for the data on screen and the day, built once per both."""
+    return _client_book(ingested.model, data_key(ingested), as_of)

@@ -1,0 +1,212 @@
+"""Consultants: nails per milestone against the team, trends, targets from own ratios, a pack."""
+
+from datetime import date
+
+import streamlit as st
+
+from recruit_dash import charts
+from recruit_dash.model import STAGE_LABELS
+from recruit_dash.pack import coaching_pack, pack_file_name
+from recruit_dash.periods import PERIOD_KINDS, Period
+from recruit_dash.ratios import (
+    CREDIT_HELP,
+    CREDIT_LABELS,
+    CREDITS,
+    DEFAULT_PAIRS,
+    SMALL_SAMPLE,
+    TARGET_COLUMNS_HELP,
+    TRAILING_DAYS,
+    biggest_leak,
+    coming_period,
+    default_goal,
+    figure_changes,
+    funnel_against_team,
+    leaderboard,
+    ledger,
+    placements_for_fee,
+    ratio_grid,
+    ratio_table,
+    ratio_trend,
+    targets,
+    targets_frame,
+    weekly_activity,
+    weekly_milestones,
+)
+from recruit_dash.ratios import __doc__ as RULES
+from recruit_dash.ui import components, state
+
+# Soft colours for a coaching conversation: no red, and grey text for a small sample.
+CELL_STYLES = {"better": "background-color: #d9efe2", "around": "background-color: #eef1f5",
+               "worse": "background-color: #fbe7cf", "small": "color: #8a8a8a",
+               "team": "font-weight: bold"}
+
+ingested, as_of = components.page_start("Consultants")
+model = ingested.model
+standing = state.standing(ingested, as_of)
+st.caption("How many *nails* (calls, BD calls, CVs sent, meetings) each consultant needs to build "
+           "each milestone, against the team — for coaching, not for ranking (seeds 000, 001).")
+
+period = components.period_range("consultants", as_of, default_kind="custom")
+credit = st.segmented_control("Credit activities to", list(CREDITS), default="owner",
+                              format_func=CREDIT_LABELS.get, key="consultants_credit",
+                              help=CREDIT_HELP) or "owner"
+book = ledger(model, credit)
+if not book.consultants:
+    st.info("No consultants in this data yet. Map a consultant column on the **Data** page.")
+    st.stop()
+
+
+def grid_ui(period: Period, as_of: date) -> None:
+    """Draw the consultants × ratios grid coloured against the team median."""
+    st.subheader("Nails per milestone")
+    shown, flags = ratio_table(ratio_grid(book, period, as_of))
+    styled = shown.style.apply(lambda _: flags.map(lambda flag: CELL_STYLES.get(flag, "")),
+                               axis=None)
+    config = {"Consultant": st.column_config.TextColumn("Consultant", pinned=True)}
+    config |= {pair.label: st.column_config.TextColumn(pair.label, help=pair.definition)
+               for pair in DEFAULT_PAIRS}
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=config,
+                 key="consultants_grid")
+    st.caption(f"Each cell: ratio (nails ÷ milestones) in {period.label}. Green: fewer nails per "
+               "milestone than the team median; blue-grey: around it (within 10%); amber: more "
+               "nails than the team — a place to talk about, not a verdict. Grey text: small "
+               f"sample (fewer than {SMALL_SAMPLE} milestones). A dash: no milestone to divide by.")
+
+
+def leaderboard_ui(period: Period, as_of: date) -> None:
+    """Draw the team's milestones (not just activity counts) per consultant."""
+    st.subheader("Team leaderboard: milestones built")
+    board = leaderboard(book, period, as_of)
+    config = {"consultant": st.column_config.TextColumn("Consultant"),
+              "activities": st.column_config.NumberColumn(
+                  "All activities", format="%,.0f",
+                  help="Every activity credited to the consultant in the period."),
+              "fees": st.column_config.NumberColumn(
+                  "Fees from starts", format="£%,.0f",
+                  help="Fees of their leads that started in the period.")}
+    config |= {stage: st.column_config.NumberColumn(
+        STAGE_LABELS[stage], format="%,d",
+        help=f"Their leads reaching '{STAGE_LABELS[stage]}' in the period (activity lens).")
+        for stage in STAGE_LABELS if stage in board.columns}
+    st.dataframe(board, hide_index=True, width="stretch", column_config=config,
+                 key="consultants_leaderboard")
+
+
+def headline_ui(who: str, period: Period, as_of: date) -> None:
+    """Draw the consultant's headline figures against the previous period of the same length."""
+    figures = figure_changes(book, who, period, as_of).set_index("key")
+    cards = (("started", "Placements (starts)", "Their leads that started in the period.", "{:,.0f}"),
+             ("fees", "Fees from starts", "Fees of their leads that started in the period.",
+              "£{:,.0f}"),
+             ("all", "All activities", "Every activity credited to them in the period.", "{:,.0f}"))
+    for column, (key, label, definition, shape) in zip(st.columns(len(cards)), cards, strict=True):
+        now, change = (figures.at[key, "now"], figures.at[key, "change"]) if key in figures.index \
+            else (0.0, 0.0)
+        column.metric(label, shape.format(now), delta=shape.format(change) if change else
+                      "no change", delta_color="normal" if change else "off", border=True,
+                      help=f"{definition} Change: against the same number of days just before.")
+
+
+def trends_ui(who: str, period: Period, as_of: date) -> None:
+    """Draw weekly activity and milestone trends and the ratio per 4-week block."""
+    activity, milestones, ratios = st.tabs(["Activity by week", "Milestones by week",
+                                            "Ratios over time"])
+    activity.plotly_chart(charts.activity_trend_chart(
+        weekly_activity(book, who, period, as_of), "Activities per week"), width="stretch",
+        key="consultants_activity_trend")
+    milestones.plotly_chart(charts.weekly_trend(
+        weekly_milestones(book, who, period, as_of), "Leads reaching each milestone per week"),
+        width="stretch", key="consultants_milestone_trend")
+    ratios.plotly_chart(charts.ratio_trend_chart(
+        ratio_trend(book, as_of, who), "Nails per milestone, 4 weeks at a time (dotted: team)"),
+        width="stretch", key="consultants_ratio_trend")
+    st.caption("Weeks start on Monday; a weekly KPI row counts on its week's first day. Ratios "
+               "over time: the same ratio for each 4 weeks ending on the as-of date.")
+
+
+def funnel_ui(who: str, period: Period, as_of: date) -> None:
+    """Draw their funnel against the team's and say where their chain leaks most."""
+    comparison = funnel_against_team(model, who, period, as_of, standing)
+    if len(comparison) < 2:
+        st.info("No dated milestones in this period to compare with the team.")
+        return
+    st.plotly_chart(charts.funnel_against_team_chart(comparison, who, "Step conversion against "
+                                                     "the team"), width="stretch",
+                    key="consultants_funnel")
+    st.markdown(f"**Where the chain leaks most.** {biggest_leak(comparison)}")
+    st.caption("Activity lens: milestones dated in the period. Step = this stage ÷ the stage "
+               f"before; a step is compared only with {SMALL_SAMPLE} or more at the stage before.")
+
+
+def targets_ui(who: str, as_of: date) -> int | None:
+    """Draw the goal picker and the targets from their own ratios; return the goal in placements."""
+    left, middle, right = st.columns(3)
+    kind = middle.segmented_control("Over the coming", list(PERIOD_KINDS), default="month",
+                                    format_func=str.title, key="consultants_goal_period") or "month"
+    coming = coming_period(as_of, kind)
+    goal_type = left.segmented_control("Goal", ["placements", "fee"], default="placements",
+                                       format_func=str.title, key="consultants_goal_type")
+    if goal_type == "fee":
+        fee = right.number_input("Fee target (£)", min_value=0, value=20000, step=1000,
+                                 key="consultants_goal_fee")
+        fee_goal = placements_for_fee(book, as_of, who, fee)
+        goal = fee_goal.placements
+        if goal is None:
+            st.info("No fees on record to turn a fee target into placements.")
+            return None
+        whose = "the team's" if fee_goal.from_team else "their"
+        st.caption(f"£{fee:,.0f} at {whose} average fee of £{fee_goal.average_fee:,.0f} per start "
+                   f"= {goal} placement{'s' if goal != 1 else ''}.")
+    else:
+        goal = int(right.number_input(
+            "Placements", min_value=1, value=default_goal(book, as_of, who, kind), step=1,
+            key=f"consultants_goal_placements_{kind}",
+            help=f"Starts at their rate over the last {TRAILING_DAYS} days, at least 1."))
+    result = targets(book, as_of, who, goal)
+    st.markdown(f"**{goal} placement{'s' if goal != 1 else ''} in {coming.label}** — at "
+                f"{components.escape_markdown(who)}'s own ratios over "
+                f"{result.window.start:%d %b} – {result.window.end:%d %b %Y}, beside a blanket "
+                "team minimum.")
+    config = {"activity": st.column_config.TextColumn("Activity", help=TARGET_COLUMNS_HELP["activity"]),
+              "needed": st.column_config.NumberColumn("At their ratios", format="%,d",
+                                                      help=TARGET_COLUMNS_HELP["needed"]),
+              "per_week": st.column_config.NumberColumn("Per week", format="%,d",
+                                                        help=TARGET_COLUMNS_HELP["per_week"]),
+              "team_minimum": st.column_config.NumberColumn(
+                  "Blanket team minimum", format="%,d", help=TARGET_COLUMNS_HELP["team_minimum"]),
+              "from_team_median": st.column_config.CheckboxColumn(
+                  "Team median used", help=TARGET_COLUMNS_HELP["from_team_median"])}
+    st.dataframe(targets_frame(result, coming), hide_index=True, width="stretch",
+                 column_config=config, key="consultants_targets")
+    on_the_way = ", ".join(f"{STAGE_LABELS[stage]} {value:,}"
+                           for stage, value in result.milestones_needed.items() if value is not None)
+    if on_the_way:
+        st.caption(f"Milestones on the way: {on_the_way}.")
+    for note in result.notes:
+        st.caption(note)
+    return goal
+
+
+grid_ui(period, as_of)
+leaderboard_ui(period, as_of)
+
+st.subheader("One consultant")
+who = st.selectbox("Consultant", list(book.consultants), key="consultants_person")
+headline_ui(who, period, as_of)
+trends_ui(who, period, as_of)
+st.subheader("Their funnel against the team's")
+funnel_ui(who, period, as_of)
+st.subheader("Targets from their own ratios")
+goal = targets_ui(who, as_of)
+
+end = min(period.end, as_of)
+st.download_button(
+    "Download coaching pack (PDF)",
+    lambda: coaching_pack(model, who, period.start, end, as_of, credit, goal, standing=standing),
+    file_name=pack_file_name(who, Period(period.start, end, period.label)),
+    mime="application/pdf", key="consultants_pack", icon=":material/picture_as_pdf:",
+    help="Their figures, ratios against the team, trends, funnel, what changed since the "
+         "previous period and their targets, on A4 for the one-to-one.")
+
+with st.expander("How these figures are counted"):
+    st.markdown(RULES)

@@ -1,0 +1,210 @@
+"""Post-placement aftercare (seed 004; DESIGN.md, "Post-placement check-ins").
+
+Rules, also shown on the Aftercare page:
+- Each placement with a start date gets the check-in schedule: before the start, day 1, week 1,
+  day 30, day 90 and the probation end (when the probation end date is known). The schedule is
+  data and can be edited.
+- A check-in due on day D is *done* when a dated contact with the placed candidate falls within
+  D ± 3 days (for day 1, from the start date itself); *overdue* once D + 3 has passed without one;
+  *due* while the as-of date is within D ± 3; *upcoming* before that.
+- A contact is any date recorded in a check-in column of the placement, or an activity linked
+  to the placement's lead. Contacts dated after the as-of date are not counted yet.
+- A starter (started by the as-of date, still inside the schedule's last window) with no contact
+  for 31 days or more is *at risk*; before the first contact, days run from the start date.
+- When the data has no placements sheet, leads with a dated start are the placements.
+- A placement with no start date cannot be scheduled; it is listed apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from recruit_dash.model import PLACEMENTS, Model, conform, lookup
+from recruit_dash.periods import to_date
+
+WINDOW_DAYS = 3
+AT_RISK_DAYS = 31
+PROBATION = "probation"
+STATUSES = ("done", "due", "overdue", "upcoming")
+STATUS_LABELS = {"done": "Done", "due": "Due now", "overdue": "Overdue", "upcoming": "Upcoming"}
+
+
+@dataclass(frozen=True)
+class CheckinPoint:
+    """One check-in of the schedule: days after the start, or the probation end."""
+
+    name: str
+    offset_days: int | None  # None: on the probation end date
+    from_start: bool = False  # the contact must fall on or after the start date (day 1)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "offset_days": self.offset_days, "from_start": self.from_start}
+
+
+DEFAULT_SCHEDULE: tuple[CheckinPoint, ...] = (
+    CheckinPoint("Before the start", -3),
+    CheckinPoint("Day 1", 0, from_start=True),
+    CheckinPoint("Week 1", 7),
+    CheckinPoint("Day 30", 30),
+    CheckinPoint("Day 90", 90),
+    CheckinPoint("Probation end", None),
+)
+
+
+def schedule_from_dicts(rows: list[dict]) -> tuple[CheckinPoint, ...]:
+    """Return a schedule from plain rows (an edited table or a saved file); bad rows are skipped."""
+    points = []
+    for row in rows:
+        name = str(row.get("name") or "").strip()
+        offset = row.get("offset_days")
+        if not name:
+            continue
+        if offset is None or (isinstance(offset, float) and np.isnan(offset)):
+            points.append(CheckinPoint(name, None))
+            continue
+        try:
+            days = int(offset)
+        except (TypeError, ValueError):
+            continue
+        points.append(CheckinPoint(name, days, from_start=bool(row.get("from_start", days == 0))))
+    return tuple(points)
+
+
+@dataclass(frozen=True)
+class Aftercare:
+    """Every scheduled check-in with its status, and the placements that need a look."""
+
+    placements: pd.DataFrame  # placements with last_contact_on, days_without_contact, at_risk
+    checkins: pd.DataFrame  # placement_id, candidate, client, consultant, checkpoint, due_on,
+    #                          window_start, window_end, from_start, done_on, status
+    unscheduled: pd.DataFrame  # placements with no start date
+    as_of: date
+
+    def at_risk(self) -> pd.DataFrame:
+        return self.placements[self.placements["at_risk"]]
+
+    def completion(self) -> pd.DataFrame:
+        """Return, per consultant, check-ins done of those whose window has closed or are done."""
+        closed = self.checkins[self.checkins["status"].isin(["done", "overdue"])]
+        counts = pd.crosstab(closed["consultant"].fillna("(no consultant)"), closed["status"])
+        counts = counts.reindex(columns=["done", "overdue"], fill_value=0)
+        rate = counts["done"] / (counts["done"] + counts["overdue"])
+        frame = counts.assign(completion=rate).reset_index()
+        return frame.rename(columns={"done": "checkins_done", "overdue": "checkins_missed"}) \
+            .sort_values("completion", ascending=False, kind="stable").reset_index(drop=True)
+
+    def probation_ends(self, within_days: int = 30) -> pd.DataFrame:
+        """Return placements whose probation ends from the as-of date to `within_days` after it."""
+        day = to_date(self.as_of)
+        ends = self.placements["probation_end_on"]
+        soon = (ends >= day) & (ends <= day + pd.Timedelta(days=within_days))
+        return self.placements[soon].sort_values("probation_end_on").reset_index(drop=True)
+
+
+def placements_of(model: Model) -> pd.DataFrame:
+    """Return the placements table, or, when the data has none, leads with a dated start."""
+    if len(model.placements):
+        return model.placements
+    starts = model.milestones[(model.milestones["stage"] == "started")
+                              & model.milestones["reached_on"].notna()]
+    starts = starts.drop_duplicates("lead_id", keep="last").set_index("lead_id")["reached_on"]
+    leads = model.leads[model.leads["lead_id"].isin(starts.index)]
+    derived = pd.DataFrame({
+        "placement_id": leads["lead_id"], "lead_id": leads["lead_id"],
+        "candidate": leads["candidate"].fillna(leads["contact"]), "client": leads["client"],
+        "consultant": leads["consultant"], "start_on": lookup(leads["lead_id"], starts),
+        "fee": leads["fee"], "source_file": leads["source_file"],
+        "source_sheet": leads["source_sheet"], "source_row": leads["source_row"]})
+    return conform(derived, PLACEMENTS)
+
+
+def contacts(model: Model, placements: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Return every dated contact with a placed candidate by the as-of day: placement_id, on."""
+    recorded = model.checkins.loc[model.checkins["done_on"].notna(), ["placement_id", "done_on"]]
+    recorded = recorded.rename(columns={"done_on": "on"})
+    linked = placements.loc[placements["lead_id"].notna(), ["placement_id", "lead_id"]]
+    activity = model.activities.loc[model.activities["lead_id"].notna()
+                                    & model.activities["on"].notna(), ["lead_id", "on"]]
+    by_lead = linked.merge(activity, on="lead_id")[["placement_id", "on"]]
+    found = pd.concat([recorded, by_lead], ignore_index=True)
+    found = found[found["on"] <= to_date(as_of)]
+    return found.drop_duplicates().reset_index(drop=True)
+
+
+def aftercare(model: Model, as_of: date,
+              schedule: tuple[CheckinPoint, ...] = DEFAULT_SCHEDULE) -> Aftercare:
+    """Return every placement's check-ins as of a day, with statuses and at-risk starters."""
+    day = to_date(as_of)
+    placements = placements_of(model)
+    scheduled = placements[placements["start_on"].notna()].reset_index(drop=True)
+    unscheduled = placements[placements["start_on"].isna()].reset_index(drop=True)
+    found = contacts(model, scheduled, as_of)
+    checkins = _schedule(scheduled, schedule)
+    checkins = _mark_done(checkins, found)
+    checkins["status"] = np.select(
+        [checkins["done_on"].notna(), checkins["window_end"] < day, checkins["window_start"] <= day],
+        ["done", "overdue", "due"], "upcoming")
+    latest = lookup(scheduled["placement_id"], found.groupby("placement_id")["on"].max())
+    since = latest.fillna(scheduled["start_on"])
+    ends = lookup(scheduled["placement_id"], checkins.groupby("placement_id")["window_end"].max())
+    in_care = (scheduled["start_on"] <= day) & (day <= ends)
+    without = (day - since).dt.days
+    scheduled = scheduled.assign(last_contact_on=latest, days_without_contact=without,
+                                 at_risk=(in_care & (without >= AT_RISK_DAYS)).to_numpy())
+    return Aftercare(scheduled, checkins, unscheduled, as_of)
+
+
+def _schedule(placements: pd.DataFrame, schedule: tuple[CheckinPoint, ...]) -> pd.DataFrame:
+    """Return one row per placement per check-in point, with its due date and window."""
+    window = pd.Timedelta(days=WINDOW_DAYS)
+    rows = []
+    for point in schedule:
+        if point.offset_days is None:
+            due = placements["probation_end_on"]
+        else:
+            due = placements["start_on"] + pd.Timedelta(days=point.offset_days)
+        start = due - window
+        if point.from_start:
+            start = start.where(start >= placements["start_on"], placements["start_on"])
+        rows.append(pd.DataFrame({
+            "placement_id": placements["placement_id"], "candidate": placements["candidate"],
+            "client": placements["client"], "consultant": placements["consultant"],
+            "lead_id": placements["lead_id"], "start_on": placements["start_on"],
+            "checkpoint": point.name, "due_on": due, "window_start": start,
+            "window_end": due + window, "from_start": point.from_start}))
+    if not rows:
+        return pd.DataFrame(columns=["placement_id", "candidate", "client", "consultant", "lead_id",
+                                     "start_on", "checkpoint", "due_on", "window_start",
+                                     "window_end", "from_start"])
+    frame = pd.concat(rows, ignore_index=True)
+    frame = frame[frame["due_on"].notna()]
+    return frame.sort_values(["due_on", "placement_id"], kind="stable").reset_index(drop=True)
+
+
+def _mark_done(checkins: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """Return the check-ins with done_on: the first contact inside each one's window."""
+    keyed = checkins.reset_index().rename(columns={"index": "_row"})
+    pairs = keyed[["_row", "placement_id", "window_start", "window_end"]].merge(
+        found, on="placement_id")
+    inside = pairs[(pairs["on"] >= pairs["window_start"]) & (pairs["on"] <= pairs["window_end"])]
+    first = inside.groupby("_row")["on"].min()
+    done = lookup(keyed["_row"], first).set_axis(checkins.index)
+    return checkins.assign(done_on=done)
+
+
+def for_people(checkins: pd.DataFrame) -> pd.DataFrame:
+    """Return check-ins as people read them: status in words, the columns a call list needs."""
+    columns = ["consultant", "status", "checkpoint", "candidate", "client", "placement_id",
+               "due_on", "window_start", "window_end", "done_on"]
+    return checkins[columns].assign(status=checkins["status"].map(STATUS_LABELS))
+
+
+def as_calls(checkins: pd.DataFrame) -> pd.DataFrame:
+    """Return check-ins still to make as calls for a calendar, one event each."""
+    calls = checkins[checkins["status"] != "done"]
+    return calls.assign(what=calls["checkpoint"].astype(str) + " check-in", who=calls["candidate"],
+                        kind="checkin")

@@ -1,0 +1,47 @@
+"""The Consultants page under AppTest on the sample agency, widgets found by key."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(ROOT / "pages" / "consultants.py")
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    return at
+
+
+def test_the_page_runs_on_the_sample_and_shows_the_grid():
+    at = page()
+    assert not at.exception
+    assert at.title[0].value == "Consultants"
+    grid = at.dataframe[0].value
+    assert "Consultant" in grid.columns and "Calls per shortlist" in grid.columns
+    assert "Team median" in set(grid["Consultant"])
+    assert len(grid) >= 3
+    assert at.segmented_control(key="consultants_credit").value == "owner"
+    assert any("Download coaching pack" in button.proto.label
+               for button in at.get("download_button"))
+
+
+def test_choosing_another_consultant_changes_their_view():
+    at = page()
+    first = at.selectbox(key="consultants_person")
+    before = [metric.value for metric in at.metric]
+    other = next(option for option in first.options if option != first.value)
+    first.set_value(other).run()
+    assert not at.exception
+    assert at.selectbox(key="consultants_person").value == other
+    assert [metric.value for metric in at.metric] != before
+
+
+def test_the_author_switch_and_a_fee_goal_run():
+    at = page()
+    at.segmented_control(key="consultants_credit").set_value("author").run()
+    assert not at.exception
+    at.segmented_control(key="consultants_goal_type").set_value("fee").run()
+    assert not at.exception
+    assert any("average fee" in caption.value for caption in at.caption)
