@@ -2,20 +2,25 @@
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from recruit_dash import charts
-from recruit_dash.model import STAGE_LABELS
+from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS
 from recruit_dash.pack import coaching_pack, pack_file_name
 from recruit_dash.periods import PERIOD_KINDS, Period
 from recruit_dash.ratios import (
+    ACTIVITY,
+    ALL_ACTIVITIES,
     CREDIT_HELP,
     CREDIT_LABELS,
     CREDITS,
     DEFAULT_PAIRS,
+    MILESTONE,
     SMALL_SAMPLE,
     TARGET_COLUMNS_HELP,
     TRAILING_DAYS,
+    RatioPair,
     biggest_leak,
     coming_period,
     default_goal,
@@ -51,6 +56,40 @@ credit = st.segmented_control("Credit activities to", list(CREDITS), default="ow
                               format_func=CREDIT_LABELS.get, key="consultants_credit",
                               help=CREDIT_HELP) or "owner"
 book = ledger(model, credit)
+
+
+def pairs_ui() -> None:
+    """Draw the editor of nail-to-milestone pairs; a change reruns the page with the new pairs."""
+    with st.expander("Which nails build which milestone (ratio pairs)"):
+        nails = {**{kind: label for kind, label in ACTIVITY_KIND_LABELS.items()},
+                 ALL_ACTIVITIES: "All activities",
+                 **{f"stage:{stage}": f"Milestone: {label}" for stage, label in STAGE_LABELS.items()}}
+        table = pd.DataFrame({
+            "nails": [f"stage:{pair.activity}" if pair.source == MILESTONE else pair.activity
+                      for pair in pairs],
+            "milestone": [pair.milestone for pair in pairs]})
+        edited = st.data_editor(
+            table, hide_index=True, num_rows="dynamic", key="consultants_pairs_editor",
+            column_config={
+                "nails": st.column_config.SelectboxColumn(
+                    "Nails", options=list(nails), format_func=nails.get, required=True,
+                    help="An activity kind, all activities, or an earlier milestone."),
+                "milestone": st.column_config.SelectboxColumn(
+                    "Per milestone", options=list(STAGE_LABELS), format_func=STAGE_LABELS.get,
+                    required=True)})
+        chosen = tuple(
+            RatioPair(row["nails"].removeprefix("stage:"), row["milestone"],
+                      MILESTONE if row["nails"].startswith("stage:") else ACTIVITY)
+            for row in edited.to_dict("records") if row["nails"] in nails
+            and row["milestone"] in STAGE_LABELS) or DEFAULT_PAIRS
+        if chosen != pairs:
+            state.set_ratio_pairs(chosen)
+            st.rerun()
+        st.caption("DESIGN.md's defaults until you change them. Fewer nails per milestone is "
+                   "better for every pair.")
+
+
+pairs = state.ratio_pairs()
 if not book.consultants:
     st.info("No consultants in this data yet. Map a consultant column on the **Data** page.")
     st.stop()
@@ -59,12 +98,12 @@ if not book.consultants:
 def grid_ui(period: Period, as_of: date) -> None:
     """Draw the consultants × ratios grid coloured against the team median."""
     st.subheader("Nails per milestone")
-    shown, flags = ratio_table(ratio_grid(book, period, as_of))
+    shown, flags = ratio_table(ratio_grid(book, period, as_of, pairs))
     styled = shown.style.apply(lambda _: flags.map(lambda flag: CELL_STYLES.get(flag, "")),
                                axis=None)
     config = {"Consultant": st.column_config.TextColumn("Consultant", pinned=True)}
     config |= {pair.label: st.column_config.TextColumn(pair.label, help=pair.definition)
-               for pair in DEFAULT_PAIRS}
+               for pair in pairs}
     st.dataframe(styled, hide_index=True, width="stretch", column_config=config,
                  key="consultants_grid")
     st.caption(f"Each cell: ratio (nails ÷ milestones) in {period.label}. Green: fewer nails per "
@@ -94,7 +133,7 @@ def leaderboard_ui(period: Period, as_of: date) -> None:
 
 def headline_ui(who: str, period: Period, as_of: date) -> None:
     """Draw the consultant's headline figures against the previous period of the same length."""
-    figures = figure_changes(book, who, period, as_of).set_index("key")
+    figures = figure_changes(book, who, period, as_of, pairs).set_index("key")
     cards = (("started", "Placements (starts)", "Their leads that started in the period.", "{:,.0f}"),
              ("fees", "Fees from starts", "Fees of their leads that started in the period.",
               "£{:,.0f}"),
@@ -118,7 +157,7 @@ def trends_ui(who: str, period: Period, as_of: date) -> None:
         weekly_milestones(book, who, period, as_of), "Leads reaching each milestone per week"),
         width="stretch", key="consultants_milestone_trend")
     ratios.plotly_chart(charts.ratio_trend_chart(
-        ratio_trend(book, as_of, who), "Nails per milestone, 4 weeks at a time (dotted: team)"),
+        ratio_trend(book, as_of, who, pairs=pairs), "Nails per milestone, 4 weeks at a time (dotted: team)"),
         width="stretch", key="consultants_ratio_trend")
     st.caption("Weeks start on Monday; a weekly KPI row counts on its week's first day. Ratios "
                "over time: the same ratio for each 4 weeks ending on the as-of date.")
@@ -162,7 +201,7 @@ def targets_ui(who: str, as_of: date) -> int | None:
             "Placements", min_value=1, value=default_goal(book, as_of, who, kind), step=1,
             key=f"consultants_goal_placements_{kind}",
             help=f"Starts at their rate over the last {TRAILING_DAYS} days, at least 1."))
-    result = targets(book, as_of, who, goal)
+    result = targets(book, as_of, who, goal, pairs)
     st.markdown(f"**{goal} placement{'s' if goal != 1 else ''} in {coming.label}** — at "
                 f"{components.escape_markdown(who)}'s own ratios over "
                 f"{result.window.start:%d %b} – {result.window.end:%d %b %Y}, beside a blanket "
@@ -188,6 +227,7 @@ def targets_ui(who: str, as_of: date) -> int | None:
 
 
 grid_ui(period, as_of)
+pairs_ui()
 leaderboard_ui(period, as_of)
 
 st.subheader("One consultant")
@@ -202,7 +242,8 @@ goal = targets_ui(who, as_of)
 end = min(period.end, as_of)
 st.download_button(
     "Download coaching pack (PDF)",
-    lambda: coaching_pack(model, who, period.start, end, as_of, credit, goal, standing=standing),
+    lambda: coaching_pack(model, who, period.start, end, as_of, credit, goal, pairs=pairs,
+                          standing=standing),
     file_name=pack_file_name(who, Period(period.start, end, period.label)),
     mime="application/pdf", key="consultants_pack", icon=":material/picture_as_pdf:",
     help="Their figures, ratios against the team, trends, funnel, what changed since the "

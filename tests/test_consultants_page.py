@@ -45,3 +45,15 @@ def test_the_author_switch_and_a_fee_goal_run():
     at.segmented_control(key="consultants_goal_type").set_value("fee").run()
     assert not at.exception
     assert any("average fee" in caption.value for caption in at.caption)
+
+
+def test_edited_ratio_pairs_change_the_grid():
+    from recruit_dash.ratios import RatioPair
+
+    at = page()
+    at.session_state["ratio_pairs"] = (RatioPair("email", "meeting"), RatioPair("cv_sent", "offer"))
+    at.run()
+    assert not at.exception
+    grid = next(frame.value for frame in at.dataframe if "Consultant" in frame.value.columns)
+    assert [column for column in grid.columns if column != "Consultant"] == [
+        "Emails per client meeting", "CVs sent per offer"]

@@ -27,6 +27,7 @@ from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.metrics import data_as_of
 from recruit_dash.model import Model
 from recruit_dash.queue import call_queue
+from recruit_dash.ratios import DEFAULT_PAIRS, RatioPair
 from recruit_dash.stalled import Stalled, StallRules, stalled_leads
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
@@ -34,6 +35,7 @@ UPLOADS_KEY = "uploads"
 AS_OF_KEY = "as_of"
 AS_OF_WIDGET_KEY = "sidebar_as_of"
 STALL_RULES_KEY = "stall_rules"
+RATIO_PAIRS_KEY = "ratio_pairs"
 SCHEDULE_KEY = "checkin_schedule"
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 
@@ -119,6 +121,15 @@ def stall_rules() -> StallRules:
 
 def set_stall_rules(rules: StallRules) -> None:
     st.session_state[STALL_RULES_KEY] = rules
+
+
+def ratio_pairs() -> tuple[RatioPair, ...]:
+    """Return the nail-to-milestone pairs this session uses (DESIGN.md's defaults until edited)."""
+    return st.session_state.get(RATIO_PAIRS_KEY) or DEFAULT_PAIRS
+
+
+def set_ratio_pairs(pairs: tuple[RatioPair, ...]) -> None:
+    st.session_state[RATIO_PAIRS_KEY] = pairs
 
 
 def checkin_schedule() -> tuple[CheckinPoint, ...]:
