@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/history.py
 
 sample: install
 	$(BIN)/python sample_data/make_sample.py

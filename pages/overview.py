@@ -6,7 +6,7 @@ import streamlit as st
 
 from recruit_dash import charts, metrics
 from recruit_dash.periods import period_holding, period_to_date, same_point_before
-from recruit_dash.ui import components, state
+from recruit_dash.ui import components, history, state
 
 ingested, as_of = components.page_start("Overview")
 kind = components.period_picker("overview")
@@ -18,6 +18,9 @@ st.caption(f"Changes compare with {previous.label}: the same number of days into
            f"{kind}.")
 figures = metrics.headline_figures(ingested.model, period, previous, as_of)
 components.figure_cards(figures)
+
+st.subheader("Since last upload")
+history.since_last_upload()
 
 st.subheader("Needs attention")
 for item in metrics.needs_attention(ingested.model, as_of, state.standing(ingested, as_of),

@@ -8,15 +8,17 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from recruit_dash import export, reports
+from recruit_dash import export, history, reports
 from recruit_dash.funnel import LENSES
-from recruit_dash.ingest import ingest_paths
+from recruit_dash.ingest import Ingested, ingest_paths
 from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.metrics import data_as_of
 from recruit_dash.model import TABLES
 from recruit_dash.pack import coaching_pack
+from recruit_dash.profiles import ProfileError, profile_from_json
 from recruit_dash.ratios import TRAILING_DAYS
 from recruit_dash.stalled import StallRules
+from recruit_dash.store import Store, StoreError
 from recruit_dash.understanding import inspection
 
 
@@ -30,17 +32,21 @@ def main(argv: list[str] | None = None) -> int:
     inspect = commands.add_parser("inspect", help="say what we understood in each file and sheet")
     inspect.add_argument("files", nargs="+", type=Path)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    inspect.add_argument("--profile", type=Path, help="a mapping profile saved from the Data page")
 
     exporter = commands.add_parser("export", help="write one normalised table")
     exporter.add_argument("table", choices=list(TABLES))
-    exporter.add_argument("files", nargs="+", type=Path)
+    exporter.add_argument("files", nargs="*", type=Path)
+    exporter.add_argument("--db", type=Path, help="read the upload history instead of files")
     exporter.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    exporter.add_argument("--profile", type=Path, help="a mapping profile saved from the Data page")
 
     report = commands.add_parser("report", help="compute a report as JSON: "
                                  + ", ".join(reports.KINDS))
     report.add_argument("kind", choices=reports.KINDS)
-    report.add_argument("files", nargs="+", type=Path)
+    report.add_argument("files", nargs="*", type=Path)
+    report.add_argument("--db", type=Path, help="read the upload history instead of files")
     report.add_argument("--as-of", type=_day, help="YYYY-MM-DD (default: the last day in the data)")
     report.add_argument("--lens", choices=LENSES, default="cohort")
     report.add_argument("--from", dest="start", type=_day, help="period start, YYYY-MM-DD")
@@ -55,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--rules", type=Path,
                         help="stall rules saved from the Stalled & today page (JSON)")
     report.add_argument("--json", action="store_true", help="print JSON (the only format)")
+    report.add_argument("--profile", type=Path, help="a mapping profile saved from the Data page")
 
     pack = commands.add_parser("pack", help="write a coaching pack (PDF) for one consultant")
     pack.add_argument("audience", choices=("consultant",))
-    pack.add_argument("files", nargs="+", type=Path)
+    pack.add_argument("files", nargs="*", type=Path)
+    pack.add_argument("--db", type=Path, help="read the upload history instead of files")
     pack.add_argument("--name", required=True, help="the consultant's name, as in the data")
     pack.add_argument("--from", dest="start", type=_day, help="period start (default: 90 days "
                                                               "to the as-of date)")
@@ -67,7 +75,32 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--credit", choices=("owner", "author"), default="owner")
     pack.add_argument("-o", "--output", type=Path, required=True, help="the PDF file to write")
 
+    importer = commands.add_parser("import", help="keep files in the upload history (DuckDB)")
+    importer.add_argument("files", nargs="+", type=Path)
+    importer.add_argument("--db", type=Path, required=True, help="the history file")
+    importer.add_argument("--as-of", type=_day, help="the week's as-of date (default: today)")
+    importer.add_argument("--json", action="store_true", help="print JSON")
+
+    listing = commands.add_parser("uploads", help="list the uploads in the history")
+    listing.add_argument("--db", type=Path, required=True, help="the history file")
+    listing.add_argument("--delete", type=int, metavar="ID", help="delete this upload")
+    listing.add_argument("--yes", action="store_true", help="confirm --delete")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+
+    moved = commands.add_parser("changes", help="what moved between two uploads")
+    moved.add_argument("--db", type=Path, required=True, help="the history file")
+    moved.add_argument("--from-upload", type=int, help="default: the upload before --to-upload")
+    moved.add_argument("--to-upload", type=int, help="default: the latest upload")
+    moved.add_argument("--json", action="store_true", help="print JSON (the only format)")
+
     args = parser.parse_args(argv)
+    if args.command in ("import", "uploads", "changes"):
+        return history.run(args)
+    db = getattr(args, "db", None)
+    if args.command != "inspect" and bool(db) == bool(args.files):
+        print("Give the files to read, or --db PATH for the upload history (not both).",
+              file=sys.stderr)
+        return 2
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
         print(f"No such file: {', '.join(missing)}", file=sys.stderr)
@@ -79,7 +112,21 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, AttributeError) as error:
             print(f"Could not read the stall rules in {args.rules}: {error}", file=sys.stderr)
             return 2
-    ingested = ingest_paths(args.files, read_file=ingest_file_isolated)
+    profile = None
+    if getattr(args, "profile", None):
+        try:
+            profile = profile_from_json(args.profile.read_bytes())
+        except (OSError, ProfileError) as error:
+            print(f"Could not read the mapping profile in {args.profile}: {error}", file=sys.stderr)
+            return 2
+    if db:
+        try:
+            ingested = Ingested([], Store(db).model(getattr(args, "as_of", None)))
+        except (StoreError, OSError) as error:
+            print(str(error), file=sys.stderr)
+            return 2
+    else:
+        ingested = ingest_paths(args.files, read_file=ingest_file_isolated, profile=profile)
     failed = [report for report in ingested.files if not report.ok]
     if args.command == "inspect":
         document = inspection(ingested)

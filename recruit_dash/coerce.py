@@ -24,6 +24,10 @@ _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I)
 _MONEY = r"[£$€,\s]"
+# Relative text in a date column: a notice period or "as soon as possible", not a day.
+RELATIVE = re.compile(r"^(immediate(ly)?|asap|now|today|tomorrow|next week|next month|"
+                      r"(\d+|one|two|three|four|six|eight|twelve)\s*\+?\s*"
+                      r"(day|days|wk|wks|week|weeks|month|months)(\s+notice)?)$", re.IGNORECASE)
 
 
 def per_unique(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -50,29 +54,33 @@ class ParsedDates:
     ticks: pd.Series
     failed: pd.Series
     notes: list[str] = field(default_factory=list)
+    relative: pd.Series | None = None  # cells of relative text ("Immediately", "15 days")
 
 
-def parse_dates(cells: pd.Series, *, year_hint: int | None = None) -> ParsedDates:
-    """Return the dates in a column of text cells, deciding day-first or month-first per column."""
+def parse_dates(cells: pd.Series, *, year_hint: int | None = None,
+                date1904: bool = False) -> ParsedDates:
+    """Return the dates in a column of text cells, deciding day-first or month-first per column;
+    bare serial numbers count from 1904 in a workbook that says so."""
     notes: list[str] = []
     ticks_found: set[str] = set()
 
     def parse(uniques: pd.Series) -> pd.Series:
         stripped = uniques.str.strip().tolist()
         parsed = _parse_unique_dates([value for value in stripped if value], year_hint, notes,
-                                     ticks_found)
+                                     ticks_found, EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900)
         return pd.DataFrame({
             "date": pd.Series([parsed.get(value, pd.NaT) for value in stripped],
                               dtype="datetime64[ns]"),
             "tick": [value in ticks_found for value in stripped],
             "filled": [bool(value) for value in stripped],
+            "relative": [bool(RELATIVE.match(value)) for value in stripped],
         })
 
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     if not len(uniques):
         nothing = pd.Series(False, index=cells.index)
         return ParsedDates(pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]"),
-                           nothing, nothing.copy(), notes)
+                           nothing, nothing.copy(), notes, nothing.copy())
     table = parse(pd.Series(uniques, dtype="string"))
 
     def spread(column: str, fill) -> pd.Series:
@@ -81,12 +89,14 @@ def parse_dates(cells: pd.Series, *, year_hint: int | None = None) -> ParsedDate
 
     values = spread("date", pd.NaT).astype("datetime64[ns]")
     ticks = spread("tick", False).astype(bool)
-    failed = spread("filled", False).astype(bool) & values.isna() & ~ticks
-    return ParsedDates(values, ticks, failed, notes)
+    relative = spread("relative", False).astype(bool) & values.isna()
+    failed = spread("filled", False).astype(bool) & values.isna() & ~ticks & ~relative
+    return ParsedDates(values, ticks, failed, notes, relative)
 
 
 def _parse_unique_dates(uniques: list[str], year_hint: int | None, notes: list[str],
-                        ticks_found: set[str]) -> dict[str, pd.Timestamp]:
+                        ticks_found: set[str], epoch: pd.Timestamp = EXCEL_EPOCH_1900,
+                        ) -> dict[str, pd.Timestamp]:
     """Return the date each distinct cell text means, recording ticks and notes on the way."""
     parsed: dict[str, pd.Timestamp] = {}
     numeric: list[tuple[str, int, int, int]] = []
@@ -104,7 +114,7 @@ def _parse_unique_dates(uniques: list[str], year_hint: int | None, notes: list[s
         elif _SERIAL.match(value):
             serial = float(value)
             if SERIAL_MIN <= serial <= SERIAL_MAX:
-                parsed[value] = EXCEL_EPOCH_1900 + pd.to_timedelta(int(serial), unit="D")
+                parsed[value] = epoch + pd.to_timedelta(int(serial), unit="D")
         elif lowered in TICKS:
             ticks_found.add(value)
         else:
@@ -234,7 +244,8 @@ def _sample(cells: pd.Series, size: int) -> pd.Series:
 def looks_like_dates(cells: pd.Series, sample: int = 200) -> float:
     """Return the share of a column's non-empty sample cells that read as dates or ticks."""
     values = [str(value).strip() for value in _sample(cells, sample).tolist()]
-    values = [value for value in values if value]
+    # Relative text ("Immediately", "15 days") neither confirms nor refutes a date column.
+    values = [value for value in values if value and not RELATIVE.match(value)]
     if not values:
         return 0.0
     ticks: set[str] = set()

@@ -29,7 +29,7 @@ from recruit_dash.coerce import (
     per_unique,
 )
 from recruit_dash.errors import WorkbookError
-from recruit_dash.mapping import ColumnMapping, SheetLayout, understand_sheet
+from recruit_dash.mapping import HEADER_SEARCH_ROWS, ColumnMapping, SheetLayout, understand_sheet
 from recruit_dash.model import (
     ACTIVITIES,
     CHECKINS,
@@ -48,13 +48,21 @@ from recruit_dash.model import (
     Model,
     conform,
 )
+from recruit_dash.names import MergeProposal, co_owned, merge_proposals, with_names_merged
+from recruit_dash.profiles import Profile, SheetProfile, match_sheet
 from recruit_dash.reading import RawSheet, sheet_loaders
 from recruit_dash.safety import SheetTraps, sheet_traps
-from recruit_dash.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header, status_meaning
+from recruit_dash.vocabulary import (
+    ACTIVITY_KIND_VOCABULARY,
+    clean_header,
+    normalise_header,
+    status_meaning,
+)
 
 SHEET_THREADS = min(4, os.cpu_count() or 1)
 MAX_TRAILING_BLANKS = 10_000  # fewer empty rows after the data are counted as blank rows
 MAX_CELL_ISSUES_PER_COLUMN = 200  # beyond this, one summary issue says how many more
+MAX_PREVIEW_COLUMNS = 60  # columns of the first rows kept for choosing a header row
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                 "#CALC!", "#GETTING_DATA")
 _TOTALS = r"(grand\s+)?(sub\s*)?totals?\b"  # matched against lower-cased text
@@ -85,6 +93,9 @@ class SheetReport:
     quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)
     hidden: bool = False
     rows_trimmed: int = 0  # empty rows after the data, outside the rows read
+    profile_applied: str | None = None  # the name of the user's profile applied to this sheet
+    shape_headers: tuple[str, ...] = ()  # the headers that identify the sheet's shape in a profile
+    top_rows: tuple[tuple[str, ...], ...] = ()  # the first rows' cells, to choose a header row
 
 
 @dataclass
@@ -105,6 +116,8 @@ class Ingested:
 
     files: list[FileReport]
     model: Model
+    name_merges: list[MergeProposal] = field(default_factory=list)
+    profile: Profile | None = None
 
 
 @dataclass
@@ -119,17 +132,21 @@ class _Built:
     shape: str = ""
 
 
-def ingest_paths(paths: list[str | Path], read_file: Callable | None = None) -> Ingested:
-    """Return the model and reports for files on disk."""
-    return ingest_files([(str(path), Path(path).read_bytes()) for path in paths], read_file)
+def ingest_paths(paths: list[str | Path], read_file: Callable | None = None,
+                 profile: Profile | None = None) -> Ingested:
+    """Return the model and reports for files on disk, corrected by a mapping profile if given."""
+    return ingest_files([(str(path), Path(path).read_bytes()) for path in paths], read_file,
+                        profile=profile)
 
 
 def ingest_files(files: list[tuple[str, bytes]],
-                 read_file: Callable[[str, bytes], tuple[FileReport, dict[str, pd.DataFrame]]] | None = None,
-                 ) -> Ingested:
+                 read_file: Callable[..., tuple[FileReport, dict[str, pd.DataFrame]]] | None = None,
+                 profile: Profile | None = None) -> Ingested:
     """Return the model and reports for uploaded files given as (name, bytes).
 
-    `read_file` reads one file (default: `ingest_file`); the app passes a cached one.
+    `read_file` reads one file (default: `ingest_file`); the app passes a cached one. With a
+    profile it is called as `read_file(name, data, profile=profile)`. The profile's accepted name
+    merges are applied to the model, and likely variants of a name are proposed, never merged.
     """
     read_file = read_file or ingest_file
     reports: list[FileReport] = []
@@ -142,15 +159,21 @@ def ingest_files(files: list[tuple[str, bytes]],
             reports.append(FileReport(name, True, None, [], digest, seen[digest]))
             continue
         seen[digest] = name
-        report, tables = read_file(name, data)
+        report, tables = (read_file(name, data) if profile is None
+                          else read_file(name, data, profile=profile))
         report = replace(report, sha256=digest)
         reports.append(report)
         parts.append(tables)
-    return Ingested(reports, combine(parts))
+    model = combine(parts)
+    proposals = merge_proposals(model, profile)
+    return Ingested(reports, with_names_merged(model, profile.merges if profile else ()),
+                    proposals, profile)
 
 
-def ingest_file(name: str, data: bytes) -> tuple[FileReport, dict[str, pd.DataFrame]]:
-    """Return one file's report and its canonical frames (before combining with other files)."""
+def ingest_file(name: str, data: bytes, profile: Profile | None = None,
+                ) -> tuple[FileReport, dict[str, pd.DataFrame]]:
+    """Return one file's report and its canonical frames (before combining with other files),
+    each sheet of a shape the profile knows read as the profile says."""
     file_name = Path(name).name
     try:
         loaders = sheet_loaders(data, file_name)
@@ -161,7 +184,7 @@ def ingest_file(name: str, data: bytes) -> tuple[FileReport, dict[str, pd.DataFr
 
             def ingest_loaded(load: Callable[[], RawSheet]) -> tuple[SheetReport, dict]:
                 raw = load()
-                return ingest_sheet(raw, file_name, traps.result().get(raw.name))
+                return ingest_sheet(raw, file_name, traps.result().get(raw.name), profile)
 
             results = list(pool.map(ingest_loaded, loaders))
     except WorkbookError as error:
@@ -179,25 +202,91 @@ def ingest_file(name: str, data: bytes) -> tuple[FileReport, dict[str, pd.DataFr
                                        f"({reasons}). A summary or pivot report cannot be "
                                        "imported: upload the tracker it was made from.",
                           reports), {}
-    return FileReport(name, True, None, reports), {
-        table_name: pd.concat(frames, ignore_index=True) for table_name, frames in tables.items()
-    }
+    combined = {table_name: pd.concat(frames, ignore_index=True)
+                for table_name, frames in tables.items()}
+    if "lead_jobs" in combined:
+        combined = _joined_to_jobs(combined, reports)
+    return FileReport(name, True, None, reports), combined
+
+
+JOB_ATTRIBUTES = ("client", "role", "consultant", "contact", "source", "fee")
+
+
+def _joined_to_jobs(tables: dict[str, pd.DataFrame], reports: list[SheetReport],
+                    ) -> dict[str, pd.DataFrame]:
+    """Return a relational workbook's tables joined: each candidate-on-job lead takes its job's
+    client, role (and consultant, contact, source or fee when it has none) from the jobs sheet,
+    and a job that has candidates is not counted again as a lead of its own. Both sheets' notes
+    say so."""
+    links = tables.pop("lead_jobs").dropna(subset=["job_id"])
+    leads = tables["leads"]
+    jobs = leads[leads["lead_id"].isin(links["job_id"]) & ~leads["lead_id"].isin(links["lead_id"])]
+    jobs = jobs.drop_duplicates("lead_id").set_index("lead_id")
+    if jobs.empty:
+        return tables
+    job_of = pd.Series(links["job_id"].to_numpy(), index=links["lead_id"].to_numpy())
+    job_of = job_of[~job_of.index.duplicated()]
+    linked = leads["lead_id"].isin(job_of.index[job_of.isin(jobs.index)])
+    updates = {}
+    for column in JOB_ATTRIBUTES:
+        from_job = pd.Series(jobs[column].reindex(job_of.reindex(leads["lead_id"]).to_numpy())
+                             .to_numpy(), index=leads.index)
+        updates[column] = leads[column].where(leads[column].notna() | ~linked, from_job)
+    leads = leads.assign(**updates)
+    used_jobs = pd.Index(job_of[job_of.isin(jobs.index)].unique())
+    tables["leads"] = leads[~leads["lead_id"].isin(used_jobs)].reset_index(drop=True)
+    if "milestones" in tables:
+        milestones = tables["milestones"]
+        tables["milestones"] = milestones[~milestones["lead_id"].isin(used_jobs)].reset_index(drop=True)
+    job_sheets = sorted(set(jobs.loc[used_jobs, "source_sheet"].astype(str)))
+    link_sheets = sorted(set(links["sheet"].astype(str)))
+    for report in reports:
+        if report.name in link_sheets:
+            report.notes.append(f"{int(linked.sum()):,} rows are candidates on jobs found in sheet "
+                                f"{', '.join(repr(name) for name in job_sheets)}: each takes its "
+                                "job's client and role from there")
+        if report.name in job_sheets:
+            report.notes.append(f"{len(used_jobs):,} jobs here have candidates in sheet "
+                                f"{', '.join(repr(name) for name in link_sheets)}: they give those "
+                                "candidates their client and role and are not counted again as "
+                                "leads")
+    return tables
 
 
 def ingest_sheet(raw: RawSheet, file_name: str, traps: SheetTraps | None = None,
-                 ) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
+                 profile: Profile | None = None) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
     """Return one sheet's report and canonical frames."""
     raw, trimmed, prepared = _prepared(raw, traps)
-    layout = understand_sheet(raw.name, raw.cells, raw.hidden)
+    top = _top_rows(raw.cells)
+    match = match_sheet(profile, top, raw.name)
+    if match is not None:
+        layout = understand_sheet(raw.name, raw.cells, raw.hidden, match.entry, match.header_row,
+                                  profile.name)
+        prepared.notes.insert(0, f"your profile '{profile.name}' was applied: "
+                                 f"{_profile_changes(match.entry)}")
+        shape = match.entry.headers
+    else:
+        layout = understand_sheet(raw.name, raw.cells, raw.hidden)
+        shape = tuple(top[layout.header_row]) if layout.header_row is not None \
+            and layout.header_row < len(top) else ()
     if layout.role == IGNORED:
         report = _ignored_sheet(raw, layout, file_name)
         report.rows_trimmed, report.notes = trimmed, prepared.notes + report.notes
+        report.profile_applied, report.shape_headers, report.top_rows = layout.profile, shape, top
         return report, {}
-    body = _body(raw.cells, layout.header_row)
+    if raw.date1904:
+        layout = replace(layout, date1904=True)
+        prepared.notes.append("the workbook counts dates from 1904 (older Excel for Mac); dates "
+                              "typed as bare numbers are read that way")
+    body = _body(raw.cells, layout.header_row + layout.header_depth - 1)
     excel_rows = pd.Series(body.index + 1, index=body.index)
     blank = body.isna().all(axis=1)
     headers = [column.source or f"Column {column.index + 1}" for column in layout.columns]
     upfront = _upfront_reasons(body, blank, excel_rows)
+    if layout.side_columns:
+        # A row filled only in the side table is that table's row, not a record of ours.
+        only_side = ~blank & body.drop(columns=list(layout.side_columns)).isna().all(axis=1)
+        upfront[only_side & (upfront == "")] = "only the side table beside the data has values here"
     builder = _BUILDERS[layout.role]
     kept = body[~blank & (upfront == "")]
     built = builder(kept, layout, raw.name, file_name, excel_rows)
@@ -220,10 +309,10 @@ def ingest_sheet(raw: RawSheet, file_name: str, traps: SheetTraps | None = None,
         rows_read=len(body), rows_blank=int(blank.sum()),
         rows_quarantined=int(quarantined.sum()),
         rows_accepted=int(len(body) - blank.sum() - quarantined.sum()),
-        columns=layout.columns, shape=built.shape, notes=prepared.notes + built.notes,
+        columns=layout.columns, shape=built.shape, notes=prepared.notes + list(layout.notes) + built.notes,
         rows_trimmed=trimmed,
         unmapped_values=built.unmapped_values, quarantined=quarantine_frame.reset_index(drop=True),
-        hidden=raw.hidden,
+        hidden=raw.hidden, profile_applied=layout.profile, shape_headers=shape, top_rows=top,
     )
     tables = {name: frame.assign(**{key: pd.Categorical.from_codes(
                                          np.zeros(len(frame), dtype="int8"), categories=[value])
@@ -231,6 +320,31 @@ def ingest_sheet(raw: RawSheet, file_name: str, traps: SheetTraps | None = None,
               if name != "issues" else frame for name, frame in built.tables.items()}
     tables["issues"] = pd.DataFrame(issues, columns=list(ISSUES.columns))
     return report, tables
+
+
+def _top_rows(cells: pd.DataFrame) -> tuple[tuple[str, ...], ...]:
+    """Return the first rows' cells as cleaned text (blank as ""), where a header can be."""
+    top = cells.iloc[:HEADER_SEARCH_ROWS, :MAX_PREVIEW_COLUMNS]
+    rows = tuple(tuple(clean_header(value) if isinstance(value, str) else "" for value in row)
+                 for row in top.itertuples(index=False, name=None))
+    return tuple(row[:max((i + 1 for i, value in enumerate(row) if value), default=0)]
+                 for row in rows)
+
+
+def _profile_changes(entry: SheetProfile) -> str:
+    """Return what a profile entry changes, in words."""
+    parts = []
+    if entry.role:
+        parts.append(f"role {entry.role}")
+    if entry.header_row:
+        parts.append(f"header on row {entry.header_row}")
+    if entry.columns:
+        parts.append(f"{len(entry.columns)} column{'s' if len(entry.columns) != 1 else ''} mapped "
+                     "by you")
+    if entry.statuses:
+        parts.append(f"{len(entry.statuses)} status value{'s' if len(entry.statuses) != 1 else ''} "
+                     "mapped by you")
+    return ", ".join(parts) or "the sheet's shape is known"
 
 
 @dataclass
@@ -286,7 +400,7 @@ def _prepared(raw: RawSheet, traps: SheetTraps | None) -> tuple[RawSheet, int, _
         cells = _fill_merged(cells, traps.merged, traps.first_column)
         prepared.notes.append(f"{len(traps.merged):,} merged cell ranges: each cell takes the "
                               "value shown in the merged block")
-    return RawSheet(raw.name, cells, raw.hidden), trimmed, prepared
+    return RawSheet(raw.name, cells, raw.hidden, raw.date1904), trimmed, prepared
 
 
 def _fill_merged(cells: pd.DataFrame, merged: list[tuple[int, int, int, int]],
@@ -373,6 +487,7 @@ class _Sheet:
         self.issues: list[dict] = []
         self.notes: list[str] = []
         self.year_hint = _year_hint(sheet)
+        self.date1904 = layout.date1904
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -386,17 +501,44 @@ class _Sheet:
         return clean_text(self.raw(name))
 
     def names(self, name: str) -> pd.Series:
-        return clean_names(self.raw(name))
+        names = clean_names(self.raw(name))
+        if name != "consultant" or not self.has(name):
+            return names
+        # Co-owned rows ("William/Rajan"): credited to the first named, the co-owner recorded.
+        first, others = co_owned(names)
+        shared = others.notna()
+        if shared.any():
+            header = self.headers.get(self.fields[name][0], name)
+            pairs = names[shared].value_counts()
+            listed = ", ".join(f"'{value}'" for value in pairs.index[:5])
+            many = int(shared.sum())
+            rows = f"{many:,} rows name" if many != 1 else "1 row names"
+            self.notes.append(f"'{header}': {rows} several consultants "
+                              f"({listed}{' …' if len(pairs) > 5 else ''}); each row is credited "
+                              "to the first named, and its co-owners are listed as issues")
+            for row in shared.index[shared][:MAX_CELL_ISSUES_PER_COLUMN]:
+                self.issues.append(dict(row=int(self.excel_rows[row]), column=header,
+                                        value=str(names[row]),
+                                        problem=f"co-owned row: credited to {first[row]}; "
+                                                f"co-owner {others[row]} not credited"))
+        return first
 
     def dates(self, name: str, column_index: int | None = None):
         index = column_index if column_index is not None else (
             self.fields[name][0] if name in self.fields else None)
         if index is None:
             return parse_dates(pd.Series(pd.NA, index=self.body.index, dtype="string"))
-        parsed = parse_dates(self.body[index], year_hint=self.year_hint)
+        parsed = parse_dates(self.body[index], year_hint=self.year_hint, date1904=self.date1904)
         header = self.headers.get(index, name)
         self.notes += [f"'{header}': {note}" for note in parsed.notes]
         self._flag(index, parsed.failed, "not a date we can read")
+        if parsed.relative is not None and parsed.relative.any():
+            examples = ", ".join(f"'{value}'" for value in
+                                 self.body.loc[parsed.relative, index].drop_duplicates()[:3])
+            self.notes.append(f"'{header}': {int(parsed.relative.sum()):,} cells hold relative text "
+                              f"({examples}), not a date; each is kept as an issue")
+            self._flag(index, parsed.relative, "relative text, not a date: kept as an issue, no "
+                                               "date was made from it")
         return parsed
 
     def money(self, name: str) -> pd.Series:
@@ -490,6 +632,10 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
             for index in repeated.index[repeated]:
                 reasons[index] = f"lead ID '{lead_ids[index]}' is already on row {first_row[lead_ids[index]]}"
     keep = reasons == ""
+    extra = {}
+    if sheet.has("job_id"):
+        extra["lead_jobs"] = pd.DataFrame({"lead_id": lead_ids, "job_id": sheet.text("job_id"),
+                                           "sheet": sheet_name})[keep & lead_ids.notna()]
     leads = pd.DataFrame({"lead_id": lead_ids}, index=body.index)
     for name in ("consultant", "client", "contact", "candidate"):
         leads[name] = sheet.names(name)
@@ -518,7 +664,8 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
         shape = "event log"
         names = sheet.text("stage")
         on = sheet.dates("stage_on").values
-        stages = pd.Series([stage_from_name(value) if isinstance(value, str) else None
+        stages = pd.Series([_chosen(layout, value, 0) or stage_from_name(value)
+                            if isinstance(value, str) else None
                             for value in names.astype(object)], index=body.index, dtype=object)
         known = stages.notna()
         unmapped["stage"] = sheet.unmapped("stage", names, known)
@@ -527,7 +674,7 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
                                              "reached_on": on[use],
                                              "source_row": excel_rows[use[use].index]}))
     statuses = leads["status"]
-    meanings = [status_meaning(value) if isinstance(value, str) else None
+    meanings = [_status(layout, value) if isinstance(value, str) else None
                 for value in statuses.astype(object)]
     known_status = pd.Series([meaning is not None for meaning in meanings], index=body.index)
     if sheet.has("status"):
@@ -548,8 +695,23 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
     if event_log:
         leads = leads.groupby("lead_id", sort=False, as_index=False).first()
     leads["source_row"] = excel_rows[leads.index] if not event_log else None
-    return _Built({"leads": conform(leads, LEADS), "milestones": milestones},
+    return _Built({"leads": conform(leads, LEADS), "milestones": milestones, **extra},
                   reasons, sheet.issues, sheet.notes, unmapped, shape)
+
+
+def _chosen(layout: SheetLayout, value: str, part: int) -> str | None:
+    """Return the stage (part 0) or outcome (part 1) the user chose for a status text, or None."""
+    meaning = layout.statuses.get(normalise_header(value)) if layout.statuses else None
+    return meaning[part] if meaning else None
+
+
+def _status(layout: SheetLayout, value: str) -> tuple[str | None, str | None] | None:
+    """Return (stage, outcome) for a status text: the user's mapping first, then our vocabulary."""
+    if layout.statuses:
+        meaning = layout.statuses.get(normalise_header(value))
+        if meaning is not None:
+            return tuple(meaning)
+    return status_meaning(value)
 
 
 def build_activities(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,

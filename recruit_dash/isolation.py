@@ -26,6 +26,7 @@ import pyarrow
 
 from recruit_dash.errors import WorkbookError
 from recruit_dash.ingest import FileReport, ingest_file
+from recruit_dash.profiles import Profile
 from recruit_dash.safety import check_before_parsing
 
 PARSE_SECONDS = float(os.environ.get("RECRUIT_DASH_PARSE_SECONDS", "25"))
@@ -43,8 +44,10 @@ def too_much_memory(name: str) -> str:
 
 
 def ingest_file_isolated(name: str, data: bytes, *, seconds: float | None = None,
-                         memory_mb: int | None = None) -> tuple[FileReport, dict[str, pd.DataFrame]]:
-    """Return one file's report and frames, parsed in a child process within the limits."""
+                         memory_mb: int | None = None, profile: Profile | None = None,
+                         ) -> tuple[FileReport, dict[str, pd.DataFrame]]:
+    """Return one file's report and frames, parsed in a child process within the limits, each
+    sheet of a shape the mapping profile knows read as it says."""
     seconds = PARSE_SECONDS if seconds is None else seconds
     memory_mb = PARSE_MEMORY_MB if memory_mb is None else memory_mb
     try:
@@ -53,7 +56,7 @@ def ingest_file_isolated(name: str, data: bytes, *, seconds: float | None = None
         return FileReport(name, False, str(error)), {}
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(name, data, sender, memory_mb), daemon=True)
+    child = context.Process(target=_child, args=(name, data, sender, memory_mb, profile), daemon=True)
     started = time.monotonic()
     child.start()
     sender.close()
@@ -119,7 +122,8 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def _child(name: str, data: bytes, sender: Connection, memory_mb: int) -> None:
+def _child(name: str, data: bytes, sender: Connection, memory_mb: int,
+           profile: Profile | None = None) -> None:
     """Parse in the child: limit memory, then send back ("ok", result) or a typed failure."""
     # Arrow's own allocator keeps freed memory mapped; the system one hands it back for reuse,
     # so the budget measures what the parse needs, not what the allocator hoards.
@@ -131,7 +135,7 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        result = ("ok", ingest_file(name, data))
+        result = ("ok", ingest_file(name, data, profile))
     except MemoryError:
         result = ("memory", None)
     except WorkbookError as error:

@@ -138,9 +138,12 @@ LEADS = Table(
 )
 MILESTONES = Table(
     "milestones",
-    ("lead_id", "stage", "reached_on"),
+    ("lead_id", "stage", "reached_on", "inferred"),
     dates=("reached_on",),
-    help="One row per lead per stage it recorded; reached_on is empty for a tick without a date.",
+    flags=("inferred",),
+    help="One row per lead per stage it recorded; reached_on is empty for a tick without a date, "
+         "and inferred is true when the upload history dated it (the upload's as-of date, an "
+         "upper bound).",
 )
 ACTIVITIES = Table(
     "activities",
@@ -197,7 +200,7 @@ FIELD_LABELS: dict[str, str] = {
     "last_contact_on": "Last contact", "days_without_contact": "Days without contact",
     "at_risk": "At risk", "window_start": "Window opens", "window_end": "Window closes",
     "checkins_done": "Check-ins done", "checkins_missed": "Check-ins missed",
-    "completion": "Completion",
+    "completion": "Completion", "inferred": "Date inferred from uploads",
 }
 
 TABLES: dict[str, Table] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class RawSheet:
     name: str
     cells: pd.DataFrame
     hidden: bool = False
+    date1904: bool = False  # the workbook counts serial dates from 1904 (old Mac Excel)
 
 
 def file_kind(data: bytes, name: str) -> str:
@@ -87,7 +89,26 @@ def sheet_loaders(data: bytes, name: str) -> list[Callable[[], RawSheet]]:
             f"'{name}' could not be opened as a spreadsheet: it may be damaged. Open it in "
             "Excel, save a copy and upload that."
         ) from error
-    return [partial(read_excel_sheet, data, name, sheet_name) for sheet_name in names]
+    date1904 = uses_1904_dates(data)
+    return [partial(read_excel_sheet, data, name, sheet_name, date1904) for sheet_name in names]
+
+
+def uses_1904_dates(data: bytes) -> bool:
+    """Return whether an .xlsx workbook counts serial dates from 1904 (Excel for Mac before 2011).
+
+    Date-formatted cells are converted by the reader either way; this matters for dates typed as
+    bare serial numbers."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("xl/workbook.xml")
+            if info.file_size > 5_000_000:
+                return False
+            head = archive.read(info)
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
+        return False
+    return re.search(rb"date1904=\"(1|true)\"", head) is not None
 
 
 def read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
@@ -118,7 +139,7 @@ def read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
     return _text_cells(frame)
 
 
-def read_excel_sheet(data: bytes, name: str, sheet_name: str) -> RawSheet:
+def read_excel_sheet(data: bytes, name: str, sheet_name: str, date1904: bool = False) -> RawSheet:
     """Return one sheet of an Excel or OpenDocument workbook as text cells, via fastexcel.
 
     Each call opens its own reader: a reader cannot be shared between threads, and opening one
@@ -129,7 +150,8 @@ def read_excel_sheet(data: bytes, name: str, sheet_name: str) -> RawSheet:
     try:
         sheet = fastexcel.read_excel(data).load_sheet(sheet_name, header_row=None, skip_rows=0,
                                                       dtypes="string")
-        return RawSheet(sheet_name, _text_cells(sheet.to_pandas()), sheet.visible != "visible")
+        return RawSheet(sheet_name, _text_cells(sheet.to_pandas()), sheet.visible != "visible",
+                        date1904)
     except Exception as error:
         raise WorkbookError(
             f"Sheet '{sheet_name}' of '{name}' could not be read: it may be damaged. Open the "

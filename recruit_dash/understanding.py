@@ -6,7 +6,7 @@ import pandas as pd
 
 from recruit_dash.ingest import FileReport, Ingested, SheetReport
 from recruit_dash.mapping import CONFIDENT
-from recruit_dash.model import ACTIVITY_KIND_LABELS, FIELD_LABELS, STAGE_LABELS
+from recruit_dash.model import ACTIVITY_KIND_LABELS, FIELD_LABELS, IGNORED, STAGE_LABELS
 
 MAX_ISSUES_LISTED = 500
 
@@ -30,7 +30,7 @@ def field_label(field: str | None) -> str:
     if field.startswith("count:"):
         return f"Count of {ACTIVITY_KIND_LABELS.get(field[6:], field[6:]).lower()}"
     special = {"stage": "Stage name (event log)", "stage_on": "Stage date (event log)",
-               "checkin_on": "Check-in call date"}
+               "checkin_on": "Check-in call date", "job_id": "Job (looked up in a jobs sheet)"}
     return special.get(field, FIELD_LABELS.get(field, field))
 
 
@@ -42,6 +42,7 @@ def sheet_summary(sheet: SheetReport) -> dict:
         "reason": sheet.reason or None,
         "hidden": sheet.hidden,
         "shape": sheet.shape or None,
+        "profile_applied": sheet.profile_applied,
         "header_row": sheet.header_row,
         "rows_read": sheet.rows_read,
         "rows_accepted": sheet.rows_accepted,
@@ -53,7 +54,7 @@ def sheet_summary(sheet: SheetReport) -> dict:
         "column_details": [
             {"source": column.source, "field": column.field, "confidence": column.confidence,
              "applied": bool(column.field) and column.confidence >= CONFIDENT,
-             "note": column.note or None}
+             "set_by_you": column.by_user, "note": column.note or None}
             for column in sheet.columns if column.source
         ],
         "unmapped_values": sheet.unmapped_values,
@@ -74,6 +75,7 @@ def inspection(ingested: Ingested) -> dict:
     issues = model.issues
     return {
         "ok": all(report.ok for report in ingested.files),
+        "profile": profile_summary(ingested),
         "files": [file_summary(report) for report in ingested.files],
         "model": {
             "leads": len(model.leads),
@@ -83,6 +85,7 @@ def inspection(ingested: Ingested) -> dict:
             "checkins": len(model.checkins),
             "feedback": len(model.feedback),
         },
+        "name_merges": [proposal.to_dict() for proposal in ingested.name_merges],
         "issue_count": len(issues),
         "issues": [
             {key: (None if pd.isna(value) else (int(value) if key == "row" else str(value)))
@@ -90,6 +93,29 @@ def inspection(ingested: Ingested) -> dict:
             for row in issues.head(MAX_ISSUES_LISTED).to_dict("records")
         ],
     }
+
+
+def profile_summary(ingested: Ingested) -> dict | None:
+    """Return which profile was given and the sheets it was applied to, or None."""
+    if ingested.profile is None:
+        return None
+    return {"name": ingested.profile.name,
+            "applied_to": [{"file": report.path, "sheet": sheet.name}
+                           for report in ingested.files for sheet in report.sheets
+                           if sheet.profile_applied]}
+
+
+def profile_messages(ingested: Ingested) -> list[str]:
+    """Return one sentence per file saying which of its sheets the user's profile was applied to."""
+    messages = []
+    for report in ingested.files:
+        applied = [sheet.name for sheet in report.sheets if sheet.profile_applied]
+        if applied:
+            name = next(sheet.profile_applied for sheet in report.sheets if sheet.profile_applied)
+            listed = ", ".join(f"'{sheet}'" for sheet in applied)
+            messages.append(f"Your saved profile '{name}' was applied to sheet"
+                            f"{'s' if len(applied) > 1 else ''} {listed} of {report.path}.")
+    return messages
 
 
 def sheets_table(ingested: Ingested) -> pd.DataFrame:
@@ -121,7 +147,8 @@ def columns_table(sheet: SheetReport) -> pd.DataFrame:
         applied = bool(column.field) and column.confidence >= CONFIDENT
         rows.append({
             "Column": column.source,
-            "Read as": field_label(column.field) if applied else "not used",
+            "Read as": (field_label(column.field) if applied else "not used")
+            + (" (set by you)" if column.by_user else ""),
             "Field": column.field if applied else None,
             "Confidence": round(column.confidence * 100) if applied else None,
             "Note": (f"might be {field_label(column.field)}: check it" if column.field and not applied
@@ -135,12 +162,13 @@ def shape_words(sheet: SheetReport) -> str:
     return SHAPES.get(sheet.shape, sheet.shape)
 
 
-def quarantined_rows(ingested: Ingested) -> pd.DataFrame:
-    """Return every quarantined row of every sheet with its file, sheet, row number and reason."""
+def quarantined_rows(ingested: Ingested, ignored: bool = False) -> pd.DataFrame:
+    """Return every quarantined row of the sheets we used (or, with `ignored`, the rows of the
+    sheets we did not use) with its file, sheet, row number and reason."""
     frames = []
     for report in ingested.files:
         for sheet in report.sheets:
-            if len(sheet.quarantined):
+            if len(sheet.quarantined) and (sheet.role == IGNORED) == ignored:
                 frame = sheet.quarantined.astype(object)
                 frame.insert(0, "Sheet", sheet.name)
                 frame.insert(0, "File", report.path)

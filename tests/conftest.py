@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import make_fixtures  # noqa: E402
+
+# Tests never touch the user's upload history: every run gets its own, thrown away afterwards.
+os.environ["RECRUIT_DASH_DB"] = str(Path(tempfile.mkdtemp(prefix="recruit-dash-test-")) / "history.duckdb")
 
 SAMPLE = ROOT / "sample_data" / "lead_tracker.xlsx"
 SAMPLE_PREV = ROOT / "sample_data" / "lead_tracker_prev_week.xlsx"

@@ -151,6 +151,107 @@ def legacy_xls() -> bytes:
     return buffer.getvalue()
 
 
+CUSTOM_HEADER = ["Ref", "Desk Owner", "Company", "Role", "Current Status", "Date Added"]
+CUSTOM_ROWS: Rows = [
+    ["C1", "Adil umar", "Acme Ltd", "Nurse", "Interviewing", "02/05/2025"],
+    ["C2", "Mohammed Adil Umar", "ACME Limited", "Porter", "Banana", "13/05/2025"],
+    ["C3", "Kit/Gil", "Echo plc", "Cook", "Banana", "14/05/2025"],
+    ["C4", "Jon Smith", "Echo plc", "Cook", "Placed", "15/05/2025"],
+]
+
+
+def custom_tracker_csv() -> bytes:
+    """Return a home-made tracker whose consultant column has a header we do not know ("Desk
+    Owner"), a status we do not know ("Banana"), name variants and a co-owned row."""
+    return csv_bytes([CUSTOM_HEADER, *CUSTOM_ROWS])
+
+
+def custom_tracker_next_week() -> bytes:
+    """Return next week's copy of the home-made tracker: a workbook, the sheet renamed, a title row
+    above the header, the columns in another order and an extra column."""
+    order = [0, 2, 1, 4, 3, 5]
+    header = [CUSTOM_HEADER[i] for i in order] + ["Region"]
+    rows = [[row[i] for i in order] + ["North"] for row in CUSTOM_ROWS]
+    rows.append(["C5", "Bolt plc", "Jonathan Smith", "Banana", "Driver", "20/05/2025", "South"])
+    return workbook_bytes({"Week 21": [["Desk tracker, week 21"], header, *rows]})
+
+
+def two_row_header() -> bytes:
+    """Return a tracker whose header spans two rows: a group row ("Interview") over its parts
+    ("Booked", "Done"), with the group written once over a merged block."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Pipeline"
+    sheet.append(["Lead ID", "Consultant", "Client", "Status", "Interview", None, "Offer", None])
+    sheet.append([None, None, None, None, "Booked", "Done", "Made", "Accepted"])
+    sheet.merge_cells("E1:F1")
+    sheet.merge_cells("G1:H1")
+    sheet.append(["T1", "Ann Lee", "Acme Ltd", "Offer made", datetime(2025, 2, 3),
+                  datetime(2025, 2, 5), datetime(2025, 2, 10), None])
+    sheet.append(["T2", "Bob Ray", "Bolt plc", "Interviewing", datetime(2025, 2, 4), None, None,
+                  None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def side_table() -> bytes:
+    """Return a tracker with a small table of targets beside the data, after an empty column."""
+    return workbook_bytes({"Leads": [
+        ["Lead ID", "Consultant", "Client", "Status", "Date Added", None, "Consultant", "Target"],
+        ["K1", "Ann Lee", "Acme Ltd", "CVs sent", datetime(2025, 1, 6), None, "Ann Lee", 10],
+        ["K2", "Bob Ray", "Bolt plc", "Placed", datetime(2025, 1, 7), None, "Bob Ray", 8],
+        ["K3", "Ann Lee", "Cole & Co", "Lost", datetime(2025, 1, 8), None, "Cy Dee", 6],
+        [None, None, None, None, None, None, "Di Eve", 4],
+    ]})
+
+
+def relational_workbook() -> bytes:
+    """Return an agency workbook in relational form: jobs, candidates on those jobs (joined by the
+    job's id) and an activity log by candidate, on three sheets."""
+    return workbook_bytes({
+        "Jobs": [["Req ID", "Job Title", "Client", "Open Date"],
+                 ["R1", "Buyer", "Acme Ltd", datetime(2025, 1, 6)],
+                 ["R2", "Driver", "Bolt plc", datetime(2025, 1, 7)],
+                 ["R3", "Chef", "Cole & Co", datetime(2025, 1, 8)]],
+        "Candidates": [["Candidate ID", "Req ID", "Recruiter", "Current Stage"],
+                       ["C1", "R1", "Ann Lee", "Submitted"],
+                       ["C2", "R1", "Bob Ray", "Hired"],
+                       ["C3", "R2", "Ann Lee", "Interview"]],
+        "Activity": [["Candidate ID", "Recruiter", "Activity Type", "Activity Date"],
+                     ["C1", "Ann Lee", "Resume Submitted", datetime(2025, 1, 9)],
+                     ["C2", "Ann Lee", "Interview Scheduled", datetime(2025, 1, 10)]],
+    })
+
+
+def date1904() -> bytes:
+    """Return a placements sheet saved in Excel's 1904 date system (old Mac workbooks), one date
+    a real date cell and one a bare serial number."""
+    workbook = Workbook()
+    workbook.epoch = __import__("openpyxl").utils.datetime.CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.title = "Placements"
+    sheet.append(["Placement ID", "Candidate", "Client", "Consultant", "Start Date",
+                  "Probation End"])
+    sheet.append(["Q1", "Zoe Hart", "Bolt plc", "Ann Lee", datetime(2025, 4, 22),
+                  datetime(2025, 7, 21)])
+    # A start date typed as a bare serial number (no date format): 22 April 2025 in 1904 days.
+    sheet.append(["Q2", "Max Hill", "Acme Ltd", "Bob Ray", 44307, datetime(2025, 7, 21)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def relative_dates_csv() -> bytes:
+    """Return placements whose start dates are partly relative text ("Immediately", "15 days")."""
+    return csv_bytes([
+        ["Candidate", "Client", "Consultant", "Start Date"],
+        ["Zoe Hart", "Bolt plc", "Ann Lee", "22/04/2025"],
+        ["Max Hill", "Acme Ltd", "Bob Ray", "Immediately"],
+        ["Eve Long", "Acme Ltd", "Bob Ray", "15 Days"],
+    ])
+
+
 FIXTURES = {
     "wide_tracker.xlsx": wide_tracker,
     "wide_tracker.xlsm": lambda: macro_enabled(wide_tracker()),
@@ -160,6 +261,13 @@ FIXTURES = {
     "weekly_kpis.xlsx": weekly_kpis,
     "activity_log.csv": activity_log_csv,
     "placements_feedback.xlsx": placements_and_feedback,
+    "custom_tracker.csv": custom_tracker_csv,
+    "custom_tracker_next_week.xlsx": custom_tracker_next_week,
+    "two_row_header.xlsx": two_row_header,
+    "side_table.xlsx": side_table,
+    "date1904.xlsx": date1904,
+    "relative_dates.csv": relative_dates_csv,
+    "relational.xlsx": relational_workbook,
 }
 
 

@@ -27,13 +27,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     """Start `streamlit run app.py` and yield its address; stop it afterwards."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        # Its own history file: the test process may hold the session's one open.
+        env={**os.environ, "RECRUIT_DASH_DB": str(tmp_path_factory.mktemp("server") / "h.duckdb")},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -85,7 +87,7 @@ def test_upload_on_data_page_then_overview_shows_figures(server, browser, tmp_pa
 
     page.get_by_role("link", name="Data").click()
     page.get_by_text("What we understood").wait_for(timeout=30_000)
-    page.locator("input[type=file]").set_input_files(str(SAMPLE))
+    page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
     # Once the upload is ours, the sample banner goes and the sheet list names the upload.
     page.get_by_text("Lead Tracker: leads").first.wait_for(timeout=60_000)
     page.get_by_text("You are looking at").wait_for(state="detached", timeout=30_000)
@@ -115,13 +117,13 @@ def test_a_workbook_that_kills_readers_gets_a_message_and_the_same_server_goes_o
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/data")
     page.get_by_text("What we understood").wait_for(timeout=60_000)
-    page.locator("input[type=file]").set_input_files(str(bad))
+    page.locator("input[type=file]").first.set_input_files(str(bad))
     alert = page.locator("[data-testid=stAlertContentError]").filter(has_text="far_cells.xlsx")
     alert.wait_for(timeout=60_000)
     assert "far more than a lead tracker needs" in alert.inner_text()
     assert page.get_by_text("Traceback").count() == 0
 
-    page.locator("input[type=file]").set_input_files(str(SAMPLE))
+    page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
     page.get_by_text("Lead Tracker: leads").first.wait_for(timeout=60_000)
     page.get_by_role("link", name="Overview").click()
     card = page.locator("[data-testid=stMetric]").filter(has_text="Leads generated")

@@ -41,8 +41,8 @@ def test_export_writes_iso_dates_and_canonical_columns():
     result = run("export", "milestones", str(SAMPLE))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["lead_id", "stage", "reached_on", "source_file", "source_sheet",
-                             "source_row"]
+    assert list(rows[0]) == ["lead_id", "stage", "reached_on", "inferred", "source_file",
+                             "source_sheet", "source_row"]
     dated = [row["reached_on"] for row in rows if row["reached_on"]]
     assert dated and all(len(value) == 10 and value[4] == "-" for value in dated)
 

@@ -51,10 +51,21 @@ def test_year_less_ordinals_take_the_hinted_year_and_are_flagged():
     assert any("no year" in note for note in parsed.notes)
 
 
-def test_text_that_is_no_date_fails_visibly():
+def test_text_that_is_no_date_fails_visibly_and_relative_text_is_set_apart():
     got, parsed = _dates(["TBC", "Immediately", "2025-01-02"])
     assert got == [None, None, "2025-01-02"]
-    assert parsed.failed.tolist() == [True, True, False]
+    assert parsed.failed.tolist() == [True, False, False]
+    assert parsed.relative.tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(("cell", "relative"), [
+    ("Immediately", True), ("immediate", True), ("ASAP", True), ("15 Days", True),
+    ("30 days", True), ("2 weeks notice", True), ("1 month", True), ("3+ months", True),
+    ("Oct 27th", False), ("TBC", False), ("15/03/2025", False),
+])
+def test_relative_text_in_a_date_column_is_recognised(cell, relative):
+    _, parsed = _dates([cell])
+    assert bool(parsed.relative.iloc[0]) is relative
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,13 @@ SHEETS = [
     ("placements_feedback.xlsx", "Placements", "placements", 1, 1, 0, 0),
     ("placements_feedback.xlsx", "Client Feedback", "feedback", 1, 2, 1, 0),
     ("placements_feedback.xlsx", "Pivot", "ignored", None, 0, 3, 0),
+    ("two_row_header.xlsx", "Pipeline", "leads", 1, 2, 0, 0),
+    ("side_table.xlsx", "Leads", "leads", 1, 3, 1, 0),
+    ("date1904.xlsx", "Placements", "placements", 1, 2, 0, 0),
+    ("relative_dates.csv", "relative_dates", "placements", 1, 3, 0, 0),
+    ("custom_tracker_next_week.xlsx", "Week 21", "leads", 2, 5, 0, 0),
+    ("relational.xlsx", "Jobs", "leads", 1, 3, 0, 0),
+    ("relational.xlsx", "Candidates", "leads", 1, 3, 0, 0),
 ]
 
 
@@ -213,3 +220,78 @@ def test_a_lead_row_without_an_id_is_kept_and_named_by_its_row():
     assert ingested.model.leads["lead_id"].tolist() == ["L1", "t!3"]
     assert ingested.files[0].sheets[0].rows_quarantined == 0
     assert ingested.model.issues["problem"].str.contains("have no ID").any()
+
+
+# file, sheet -> a note that says, in words, what we did with the mess
+MESS_NOTES = [
+    ("two_row_header.xlsx", "Pipeline", "a two-row header (rows 1 and 2)"),
+    ("side_table.xlsx", "Leads", "columns G–H ('Consultant', 'Target') are a separate table"),
+    ("date1904.xlsx", "Placements", "counts dates from 1904"),
+    ("relative_dates.csv", "relative_dates", "2 cells hold relative text ('Immediately', '15 Days')"),
+    ("relational.xlsx", "Candidates", "3 rows are candidates on jobs found in sheet 'Jobs'"),
+    ("relational.xlsx", "Jobs", "2 jobs here have candidates in sheet 'Candidates'"),
+    ("custom_tracker.csv", "custom_tracker", None),
+]
+
+
+@pytest.mark.parametrize(("file", "sheet", "note"), MESS_NOTES)
+def test_each_kind_of_mess_is_said_in_the_sheet_notes(fixture_files, file, sheet, note):
+    report = ingest_paths([fixture_files[file]]).files[0]
+    notes = " ".join({item.name: item for item in report.sheets}[sheet].notes)
+    assert (note in notes) if note else notes == ""
+
+
+# file, source header -> the field it is read as (None: not used)
+MESS_COLUMNS = [
+    ("two_row_header.xlsx", "Interview Booked", "stage:interview"),
+    ("two_row_header.xlsx", "Interview Done", "stage:interview_done"),
+    ("two_row_header.xlsx", "Offer Accepted", "stage:accepted"),
+    ("side_table.xlsx", "Target", None),
+    ("relative_dates.csv", "Start Date", "start_on"),
+    ("relational.xlsx", "Candidate ID", "lead_id"),
+    ("relational.xlsx", "Req ID", "job_id"),
+]
+
+
+@pytest.mark.parametrize(("file", "source", "field"), MESS_COLUMNS)
+def test_messy_headers_are_read_as_their_field(fixture_files, file, source, field):
+    report = ingest_paths([fixture_files[file]]).files[0]
+    found = {column.source: column.field for sheet in report.sheets for column in sheet.columns
+             if column.confidence >= 0.85 or column.field is None}
+    assert found[source] == field
+
+
+def test_a_two_row_header_dates_each_part_of_the_group(fixture_files):
+    milestones = ingest_paths([fixture_files["two_row_header.xlsx"]]).model.milestones
+    dated = milestones.dropna(subset=["reached_on"]).set_index(["lead_id", "stage"])["reached_on"]
+    assert dated[("T1", "interview_done")] == pd.Timestamp("2025-02-05")
+    assert dated[("T1", "offer")] == pd.Timestamp("2025-02-10")
+
+
+def test_a_row_filled_only_in_the_side_table_is_quarantined_with_its_reason(fixture_files):
+    sheet = ingest_paths([fixture_files["side_table.xlsx"]]).files[0].sheets[0]
+    assert sheet.quarantined["Reason"].tolist() == [
+        "only the side table beside the data has values here"]
+
+
+def test_1904_serials_and_date_cells_give_the_same_day(fixture_files):
+    placements = ingest_paths([fixture_files["date1904.xlsx"]]).model.placements
+    assert placements["start_on"].tolist() == [pd.Timestamp("2025-04-22")] * 2
+
+
+def test_relative_dates_are_kept_as_issues_not_dates(fixture_files):
+    model = ingest_paths([fixture_files["relative_dates.csv"]]).model
+    assert model.placements["start_on"].isna().sum() == 2
+    relative = model.issues[model.issues["problem"].str.startswith("relative text")]
+    assert relative["value"].tolist() == ["Immediately", "15 Days"]
+
+
+def test_a_relational_workbook_joins_candidates_to_their_jobs(fixture_files):
+    model = ingest_paths([fixture_files["relational.xlsx"]]).model
+    leads = model.leads.set_index("lead_id")
+    # Candidates are the leads; a job with candidates is not counted again, one without is.
+    assert sorted(leads.index) == ["C1", "C2", "C3", "R3"]
+    assert leads.loc[["C1", "C2", "C3"], "client"].tolist() == ["Acme Ltd", "Acme Ltd", "Bolt plc"]
+    assert leads.loc["C3", "role"] == "Driver"
+    assert leads.loc["C2", "outcome"] == "filled"
+    assert set(model.activities["lead_id"]) == {"C1", "C2"}

@@ -116,3 +116,23 @@ def test_a_sample_day_with_nothing_due_says_so():
     at.date_input(key="today_day").set_value(date(2020, 1, 1)).run()
     assert not at.exception
     assert any("Nothing to call about" in box.value for box in at.success)
+
+
+def test_a_loaded_profile_brings_its_stall_rules_and_schedule(sample):
+    import json
+
+    model, as_of = sample
+    loose = {"lead": 400, "meeting": 400, "job": 400, "shortlist": 400}
+    profile = {"format": "recruit-dash mapping profile", "version": 1, "name": "Team rules",
+               "sheets": [], "settings": {
+                   "stall_rules": {"thresholds": loose},
+                   "checkin_schedule": [{"name": "Day 30", "offset_days": 30}]}}
+    at = page("pages/data.py")
+    at.file_uploader(key="data_profile_upload").set_value(
+        [("team.json", json.dumps(profile).encode(), "application/json")]).run()
+    assert not at.exception
+    at.switch_page("pages/stalled_today.py").run()
+    expected = stalled_leads(model, as_of, StallRules.from_dict({"thresholds": loose})).leads
+    assert metric(at, "Stalled leads") == len(expected)
+    at.switch_page("pages/aftercare.py").run()
+    assert set(table(at, "checkpoint")["checkpoint"]) <= {"Day 30"}

@@ -1,12 +1,14 @@
 """The app's data: the user's uploads or the bundled sample, ingested once per content.
 
-Session state has one owner, this module: `uploads` holds (name, bytes) pairs of this session.
+Session state has one owner, this module: `uploads` holds (name, bytes) pairs of this session,
+and `mapping_profile` the user's mapping profile (applied to every upload of a known shape).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -26,9 +28,17 @@ from recruit_dash.ingest import FileReport, Ingested, ingest_files
 from recruit_dash.isolation import ingest_file_isolated
 from recruit_dash.metrics import data_as_of
 from recruit_dash.model import Model
+from recruit_dash.profiles import (
+    Profile,
+    profile_from_json,
+    profile_key,
+    profile_to_json,
+    with_settings,
+)
 from recruit_dash.queue import call_queue
-from recruit_dash.ratios import DEFAULT_PAIRS, RatioPair
+from recruit_dash.ratios import DEFAULT_PAIRS, RatioPair, pairs_from_dicts, pairs_to_dicts
 from recruit_dash.stalled import Stalled, StallRules, stalled_leads
+from recruit_dash.store import Store, StoreError, default_path
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
 UPLOADS_KEY = "uploads"
@@ -37,17 +47,20 @@ AS_OF_WIDGET_KEY = "sidebar_as_of"
 STALL_RULES_KEY = "stall_rules"
 RATIO_PAIRS_KEY = "ratio_pairs"
 SCHEDULE_KEY = "checkin_schedule"
+PROFILE_KEY = "mapping_profile"
+HISTORY_SOURCE_KEY = "history_source"  # True: pages show the upload history, not the files
+PROFILE_SOURCE_KEY = "mapping_profile_source"
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 
 log = logging.getLogger(__name__)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Reading the file…")
-def _ingest_one(name: str, data: bytes):
-    """Return one file's report and frames; the cache key is the file's own bytes, so a result is
-    only ever handed to a session that uploaded those very bytes."""
+def _ingest_one(name: str, data: bytes, profile_text: str = ""):
+    """Return one file's report and frames; the cache key is the file's own bytes (and the
+    profile's text), so a result is only ever handed to a session that uploaded those very bytes."""
     try:
-        return ingest_file_isolated(name, data)
+        return ingest_file_isolated(name, data, profile=_profile_of(profile_text))
     except Exception:  # a bug of ours must not show a traceback or stop the app
         log.exception("ingest failed for %s", name)
         return FileReport(name, False, f"Something went wrong reading '{name}'. The file may use "
@@ -69,21 +82,95 @@ def set_uploads(files: list[tuple[str, bytes]]) -> None:
 
 def using_sample() -> bool:
     """Return whether the app shows the bundled sample agency."""
-    return not uploads()
+    return not uploads() and not st.session_state.get(HISTORY_SOURCE_KEY)
 
 
 # A shared resource, not a copy per rerun: the core never mutates its inputs, and the key is the
 # files' own bytes, so a session only ever gets data it uploaded itself.
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _ingest_all(files: tuple[tuple[str, bytes], ...]) -> Ingested:
-    """Return the model of several files together, each distinct file read once."""
-    return ingest_files(list(files), read_file=_ingest_one)
+def _ingest_all(files: tuple[tuple[str, bytes], ...], profile_text: str = "") -> Ingested:
+    """Return the model of several files together, each distinct file read once, corrected by the
+    mapping profile given as its JSON text (empty for none)."""
+    def read(name: str, data: bytes, profile: Profile | None = None):
+        return _ingest_one(name, data, profile_text)
+
+    return ingest_files(list(files), read_file=read, profile=_profile_of(profile_text))
+
+
+def _profile_of(profile_text: str) -> Profile | None:
+    """Return the profile a cache key's JSON text holds (empty text: none)."""
+    return profile_from_json(profile_text) if profile_text else None
 
 
 def current() -> Ingested:
-    """Return the ingested data this session is looking at."""
+    """Return the ingested data this session is looking at, read with its mapping profile: its
+    files (or the sample), or the upload history when the session chose to see it."""
+    if st.session_state.get(HISTORY_SOURCE_KEY):
+        history = _history()
+        if history is not None:
+            return history
     files = uploads() or [(SAMPLE_PATH.name, SAMPLE_PATH.read_bytes())]
-    return _ingest_all(tuple(files))
+    held = profile()
+    return _ingest_all(tuple(files), _ingest_text(held))
+
+
+def read_one(name: str, data: bytes) -> tuple[FileReport, dict]:
+    """Read one file as the session's pages do (cached, isolated, with its mapping profile)."""
+    held = profile()
+    return _ingest_one(name, data, _ingest_text(held))
+
+
+def _ingest_text(held: Profile | None) -> str:
+    """Return the part of a profile that changes how files are read, as a cache key: the other
+    pages' settings saved in it (stall rules, schedule, ratio pairs) never cause a re-read."""
+    if held is None or not (held.sheets or held.merges or held.rejected):
+        return ""
+    return profile_to_json(replace(held, settings={}))
+
+
+def _history() -> Ingested | None:
+    """Return the upload history's model, or None when the store cannot be opened."""
+    try:
+        history = Store(default_path())
+        uploads = history.current()
+    except (StoreError, OSError) as error:
+        st.warning(str(error))
+        return None
+    if uploads.empty:
+        return None
+    ids = tuple(int(value) for value in uploads["upload_id"])
+    return _history_model(str(history.path), ids)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Reading the history…")
+def _history_model(path: str, upload_ids: tuple[int, ...]) -> Ingested:
+    """Return the history's model, once per set of current uploads."""
+    report = FileReport(f"history: {len(upload_ids)} uploads", True,
+                        sha256="history:" + ",".join(map(str, upload_ids)))
+    return Ingested([report], Store(path).model())
+
+
+def profile() -> Profile | None:
+    """Return the mapping profile this session holds (loaded, or made on the Data page), or None."""
+    return st.session_state.get(PROFILE_KEY)
+
+
+def set_profile(chosen: Profile | None, source: str | None = None) -> None:
+    """Replace this session's mapping profile; the next read of the data applies it. `source`
+    names the profile file it was loaded from, so the same file is not loaded twice."""
+    if chosen is None:
+        st.session_state.pop(PROFILE_KEY, None)
+    else:
+        st.session_state[PROFILE_KEY] = chosen
+        if source is not None:  # a profile file loaded: it brings its pages' settings
+            _use_settings(chosen)
+    if source is not None:
+        st.session_state[PROFILE_SOURCE_KEY] = source
+
+
+def profile_source() -> str | None:
+    """Return the id of the profile file last loaded in this session, or None."""
+    return st.session_state.get(PROFILE_SOURCE_KEY)
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
@@ -99,8 +186,10 @@ def as_of(ingested: Ingested) -> date:
 
 
 def data_key(ingested: Ingested) -> tuple[str, ...]:
-    """Return a key naming the data on screen (its files' digests), for caches of results."""
-    return tuple(report.sha256 or report.path for report in ingested.files)
+    """Return a key naming the data on screen (its files' digests and the profile applied), for
+    caches of results."""
+    files = tuple(report.sha256 or report.path for report in ingested.files)
+    return files + ((f"profile:{profile_key(ingested.profile)}",) if ingested.profile else ())
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -120,7 +209,9 @@ def stall_rules() -> StallRules:
 
 
 def set_stall_rules(rules: StallRules) -> None:
+    """Use these stall rules, and keep them in the mapping profile so a saved profile has them."""
     st.session_state[STALL_RULES_KEY] = rules
+    _keep_setting(STALL_RULES_KEY, rules.to_dict())
 
 
 def ratio_pairs() -> tuple[RatioPair, ...]:
@@ -129,7 +220,9 @@ def ratio_pairs() -> tuple[RatioPair, ...]:
 
 
 def set_ratio_pairs(pairs: tuple[RatioPair, ...]) -> None:
+    """Use these pairs, and keep them in the mapping profile."""
     st.session_state[RATIO_PAIRS_KEY] = pairs
+    _keep_setting(RATIO_PAIRS_KEY, pairs_to_dicts(pairs))
 
 
 def checkin_schedule() -> tuple[CheckinPoint, ...]:
@@ -138,7 +231,27 @@ def checkin_schedule() -> tuple[CheckinPoint, ...]:
 
 
 def set_checkin_schedule(schedule: tuple[CheckinPoint, ...]) -> None:
+    """Use this schedule, and keep it in the mapping profile."""
     st.session_state[SCHEDULE_KEY] = schedule
+    _keep_setting(SCHEDULE_KEY, [point.to_dict() for point in schedule])
+
+
+def _keep_setting(key: str, value: object) -> None:
+    st.session_state[PROFILE_KEY] = with_settings(profile(), **{key: value})
+
+
+def _use_settings(held: Profile) -> None:
+    """Take the stall rules, schedule and ratio pairs a loaded profile carries."""
+    settings = held.settings
+    try:
+        if isinstance(settings.get(STALL_RULES_KEY), dict):
+            st.session_state[STALL_RULES_KEY] = StallRules.from_dict(settings[STALL_RULES_KEY])
+        if isinstance(settings.get(SCHEDULE_KEY), list):
+            st.session_state[SCHEDULE_KEY] = schedule_from_dicts(settings[SCHEDULE_KEY])
+        if isinstance(settings.get(RATIO_PAIRS_KEY), list):
+            st.session_state[RATIO_PAIRS_KEY] = pairs_from_dicts(settings[RATIO_PAIRS_KEY])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("a profile's page settings could not be read; the defaults stay")
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)

@@ -1,0 +1,169 @@
+"""The upload history on screen: save uploads, list and delete them, and what moved since the
+last upload. The store itself (recruit_dash.store) is shared by every session of the server."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from recruit_dash.model import STAGE_LABELS
+from recruit_dash.profiles import profile_to_json
+from recruit_dash.store import Store, StoreError, default_path
+from recruit_dash.ui import components, state
+
+MESSAGES_KEY = "history_messages"
+CHANGE_LABELS = {
+    "new": ("New leads", "Leads in the latest upload that the one before did not have."),
+    "progressed": ("Leads that progressed", "Leads whose furthest stage moved up the ladder."),
+    "outcome_changed": ("Outcomes that changed", "Leads that were filled, lost, put on hold or "
+                                                 "reopened between the two uploads."),
+    "disappeared": ("Leads gone from the tracker", "Leads in the upload before that the latest "
+                                                   "one no longer has: deleted or renamed rows."),
+    "next_action_slipped": ("Next actions that slipped", "Leads whose next action date moved "
+                                                         "later."),
+}
+
+
+def store() -> Store | None:
+    """Return the history store, or None after saying in words why it cannot be opened."""
+    try:
+        return Store(default_path())
+    except (StoreError, OSError) as error:
+        st.warning(str(error))
+        return None
+
+
+@st.cache_data(max_entries=16, ttl=600, show_spinner="Comparing the last two uploads…")
+def _changes(path: str, uploads_seen: tuple[int, ...]) -> dict | str:
+    try:
+        return Store(path).changes()
+    except StoreError as error:
+        return str(error)
+
+
+def since_last_upload() -> None:
+    """Draw what moved between the latest upload and the one before it (Overview)."""
+    history = store()
+    if history is None:
+        return
+    uploads = history.current()
+    if len(uploads) < 2:
+        st.caption("Save each week's tracker to the history on the **Data** page to see here what "
+                   "moved since the last upload.")
+        return
+    moved = _changes(str(history.path), tuple(int(value) for value in uploads["upload_id"]))
+    if isinstance(moved, str):
+        st.caption(moved)
+        return
+    st.caption(f"Upload {moved['from_upload']} (as of {moved['from_as_of']}) against upload "
+               f"{moved['to_upload']} (as of {moved['to_as_of']}), from the history at "
+               f"`{str(history.path).replace('`', chr(39))}`.")
+    cards = st.columns(len(CHANGE_LABELS))
+    for column, (key, (label, definition)) in zip(cards, CHANGE_LABELS.items(), strict=True):
+        column.metric(label, f"{len(moved[key]):,}", help=definition, border=True)
+    for key, (label, definition) in CHANGE_LABELS.items():
+        if moved[key]:
+            with st.expander(f"{label}: {len(moved[key]):,}"):
+                st.caption(definition)
+                rows = readable_changes(moved[key])
+                components.records(rows, key=f"overview_moved_{key}")
+                components.downloads(rows, key, f"overview_moved_{key}")
+
+
+def readable_changes(rows: list[dict]) -> pd.DataFrame:
+    """Return moved leads as a table people read: stages in words, dates as dates."""
+    frame = pd.DataFrame(rows)
+    for column in ("stage", "from_stage", "to_stage"):
+        if column in frame:
+            frame[column] = frame[column].map(STAGE_LABELS)
+    for column in ("from_next_action", "to_next_action"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+    return frame.rename(columns={"from_stage": "From stage", "to_stage": "To stage",
+                                 "from_outcome": "From outcome", "to_outcome": "To outcome",
+                                 "from_next_action": "Next action was", "to_next_action":
+                                 "Next action now"})
+
+
+def history_section() -> None:
+    """Draw the Data page's history: save this session's uploads, list and delete uploads."""
+    st.subheader("Upload history")
+    where = str(default_path()).replace("`", "'")
+    st.caption(f"Every saved upload is kept in one file, `{where}` (set `RECRUIT_DASH_DB` to move "
+               "it), so that we can say what moved from week to week and date the stages of a "
+               "tracker that only has a status column.")
+    history = store()
+    if history is None:
+        return
+    files = state.uploads()
+    if files:
+        left, right = st.columns([1, 2])
+        as_of = left.date_input("This upload is as of", value=date.today(), format="DD/MM/YYYY",
+                                key="history_as_of",
+                                help="The week the file describes; usually today. A second file "
+                                     "of the same tracker in the same week replaces the first, "
+                                     "which is kept as superseded.")
+        right.write("")
+        right.button("Save to the history", key="history_save", type="primary",
+                     on_click=_save, args=(history, files, as_of))
+    else:
+        st.caption("Upload a file above to save it to the history.")
+    for status, message in st.session_state.pop(MESSAGES_KEY, []):
+        {"imported": st.success, "already": st.info, "deleted": st.success}.get(
+            status, st.error)(message)
+    uploads = history.uploads()
+    if uploads.empty:
+        st.info("No uploads saved yet.")
+        return
+    shown = uploads[["upload_id", "file_name", "as_of", "imported_at", "superseded_by",
+                     "rows_accepted", "rows_quarantined", "rows_blank"]]
+    st.dataframe(shown, hide_index=True, width="stretch", key="history_uploads", column_config={
+        "upload_id": "Upload", "file_name": "File",
+        "as_of": st.column_config.DateColumn("As of", format="DD/MM/YYYY"),
+        "imported_at": st.column_config.DatetimeColumn("Saved", format="DD/MM/YYYY HH:mm"),
+        "superseded_by": st.column_config.NumberColumn(
+            "Superseded by", help="A corrected file of the same week replaced this one."),
+        "rows_accepted": "Rows used", "rows_quarantined": "Quarantined", "rows_blank": "Blank"})
+    source = st.toggle("Show the history on every page", key=state.HISTORY_SOURCE_KEY,
+                       help="Pages then show the latest upload of each tracker, with stage dates "
+                            "inferred from the weekly uploads, instead of the files above.")
+    if source:
+        st.caption("Every page now shows the history.")
+    with st.expander("Delete an upload"):
+        chosen = st.selectbox("Upload", uploads["upload_id"].tolist(), key="history_delete_id",
+                              format_func=lambda value: _upload_words(uploads, value))
+        sure = st.checkbox(f"Yes, delete upload {chosen} and its rows (nothing else)",
+                           key="history_delete_sure")
+        st.button("Delete", key="history_delete", disabled=not sure, on_click=_delete,
+                  args=(history, int(chosen)))
+
+
+
+def _save(history: Store, files: list[tuple[str, bytes]], as_of: date) -> None:
+    """Import the session's files (a button's callback: it runs once per click, before the
+    page), keeping what happened for the page to say."""
+    results = [history.import_file(name, data, as_of, read_file=state.read_one,
+                                   profile=_profile_name()) for name, data in files]
+    st.session_state[MESSAGES_KEY] = [(result.status, result.message) for result in results]
+    _changes.clear()
+
+
+def _delete(history: Store, upload_id: int) -> None:
+    """Delete one upload (a button's callback) and forget the confirmation."""
+    history.delete(upload_id)
+    st.session_state[MESSAGES_KEY] = [("deleted", f"Deleted upload {upload_id} and its rows.")]
+    st.session_state["history_delete_sure"] = False
+    _changes.clear()
+
+
+def _upload_words(uploads: pd.DataFrame, upload_id: int) -> str:
+    row = uploads[uploads["upload_id"] == upload_id].iloc[0]
+    return f"{upload_id}: {row['file_name']}, as of {row['as_of']:%d %b %Y}"
+
+
+def _profile_name() -> str | None:
+    """Return the mapping profile the session's uploads were read with, as saved text."""
+    held = state.profile()
+    return profile_to_json(held) if held else None
