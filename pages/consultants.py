@@ -49,7 +49,7 @@ ingested, as_of = components.page_start("Consultants")
 model = ingested.model
 standing = state.standing(ingested, as_of)
 st.caption("How many *nails* (calls, BD calls, CVs sent, meetings) each consultant needs to build "
-           "each milestone, against the team — for coaching, not for ranking (seeds 000, 001).")
+           "each milestone, against the team — for coaching, not for ranking.")
 
 period = components.period_range("consultants", as_of, default_kind="custom")
 credit = st.segmented_control("Credit activities to", list(CREDITS), default="owner",

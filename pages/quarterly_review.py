@@ -12,7 +12,7 @@ model = ingested.model
 
 st.subheader("Lead completion cohorts")
 st.caption("Of the leads generated each month, how many are now filled, lost, on hold or still "
-           f"open, as of {as_of:%d %b %Y} (seed 003: “could you identify all the leads you "
+           f"open, as of {as_of:%d %b %Y} (“could you identify all the leads you "
            "generated in October and say which are now filled?”). Open leads are split by the "
            "furthest stage each has reached.")
 freq = st.segmented_control("Cohorts by", ["month", "quarter"], default="month",

@@ -26,7 +26,7 @@ with calls_tab:
     cards = st.columns(4)
     for column, (label, urgency, help_text) in zip(cards, [
             ("Start-day calls", 0, "Candidates starting on the day: call on the day to check "
-                                   "they started (seed 003). These cannot move."),
+                                   "they started. These cannot move."),
             ("Overdue", 1, "Calls whose day has passed: next actions, unconfirmed starts, "
                            "missed check-ins and re-contacts."),
             ("Due on the day", 2, "Next actions and re-contacts dated on the day."),

@@ -31,8 +31,13 @@ def weekly_trend(frame: pd.DataFrame, title: str) -> go.Figure:
         rows = frame[frame["stage"] == stage]
         if rows.empty:
             continue
-        figure.add_trace(go.Scatter(x=rows["week"], y=rows["count"], mode="lines+markers",
-                                    name=STAGE_LABELS[stage]))
+        part = rows["part_week"].to_numpy() if "part_week" in rows else None
+        figure.add_trace(go.Scatter(
+            x=rows["week"], y=rows["count"], mode="lines+markers", name=STAGE_LABELS[stage],
+            marker={"symbol": ["circle-open" if cut else "circle" for cut in part]}
+            if part is not None else None))
+    if "part_week" in frame and frame["part_week"].any():
+        title += " (open marker: the week so far)"
     figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Week commencing",
                          yaxis_title="Leads", hovermode="x unified")
     return figure

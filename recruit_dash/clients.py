@@ -1,4 +1,4 @@
-"""Client experience (seeds 000 and 002): repeat business, referrals, testimonials, the Great
+"""Client experience: repeat business, referrals, testimonials, the Great
 Recruiter Score, last contact ("would they pick up if they saw your number?") and how
 concentrated the business is.
 

@@ -1,10 +1,14 @@
-"""Writing tables for people to open in Excel: safe from formula injection, dates as ISO."""
+"""Writing tables for people to open in Excel: safe from formula injection; dates as ISO text in
+CSV and as real dates (shown DD/MM/YYYY) in Excel."""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pandas as pd
+
+EXCEL_DATE_FORMAT = "DD/MM/YYYY"
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,14 +41,15 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Return an Excel workbook with one sheet per frame; every text cell is stored as text."""
+    """Return an Excel workbook with one sheet per frame; every text cell is stored as text and
+    every date as a date Excel can sort and filter."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     for name, frame in sheets.items():
         sheet = workbook.create_sheet(title=name[:31] or "Sheet")
-        plain = _plain_frame(frame)
+        plain = _plain_frame(frame, dates_as_text=False)
         sheet.append([str(column) for column in plain.columns])
         for row in plain.itertuples(index=False, name=None):
             cells = []
@@ -55,6 +60,10 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
                     cell = WriteOnlyCell(sheet, value=value)
                     cell.data_type = "s"
                     cells.append(cell)
+                elif isinstance(value, date):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = EXCEL_DATE_FORMAT
+                    cells.append(cell)
                 else:
                     cells.append(value)
             sheet.append(cells)
@@ -63,13 +72,13 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a frame of plain Python values: dates as ISO text, missing as None."""
+def _plain_frame(frame: pd.DataFrame, dates_as_text: bool = True) -> pd.DataFrame:
+    """Return a frame of plain Python values: dates as ISO text (or as dates), missing as None."""
     out = {}
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
-            values = values.dt.strftime("%Y-%m-%d")
+            values = values.dt.strftime("%Y-%m-%d") if dates_as_text else values.dt.date
         elif pd.api.types.is_integer_dtype(values):
             values = values.astype("Int64")
         out[str(column)] = values.astype(object).where(values.notna(), None)

@@ -24,6 +24,9 @@ class Metric:
     definition: str
     compute: Callable[[Model, Period, date], float]
     format: str = "count"  # "count" or "money"
+    # Whether the data can say anything about the figure: a tracker with no CV-sent dates or no
+    # fees shows "not in your data", never a misleading 0.
+    supported: Callable[[Model], bool] = lambda model: True
 
 
 def milestones_in(model: Model, stage: str, period: Period, as_of: date) -> pd.DataFrame:
@@ -31,6 +34,18 @@ def milestones_in(model: Model, stage: str, period: Period, as_of: date) -> pd.D
     events = model.milestones[model.milestones["stage"] == stage]
     dated = events["reached_on"]
     return events[period.contains(dated) & (dated <= to_date(as_of))]
+
+
+def _has_dated(stage: str) -> Callable[[Model], bool]:
+    """Return a test of whether the data dates any milestone of a stage."""
+    def dated(model: Model) -> bool:
+        events = model.milestones
+        return bool(((events["stage"] == stage) & events["reached_on"].notna()).any())
+    return dated
+
+
+def _has_fees(model: Model) -> bool:
+    return bool(model.leads["fee"].notna().any() or model.placements["fee"].notna().any())
 
 
 def _stage_count(stage: str) -> Callable[[Model, Period, date], float]:
@@ -58,21 +73,23 @@ _ACTIVITY_LENS = ("Activity lens: counts milestone events dated in the period, w
 
 METRICS: tuple[Metric, ...] = (
     Metric("leads_generated", "Leads generated",
-           "Leads whose lead date falls in the period. " + _ACTIVITY_LENS, _stage_count("lead")),
+           "Leads whose lead date falls in the period. " + _ACTIVITY_LENS, _stage_count("lead"),
+           supported=_has_dated("lead")),
     Metric("cvs_sent", "CVs sent",
            "Leads that reached the CVs sent / shortlist stage in the period. " + _ACTIVITY_LENS,
-           _stage_count("shortlist")),
+           _stage_count("shortlist"), supported=_has_dated("shortlist")),
     Metric("interviews", "Interviews",
            "Leads with a 1st interview arranged in the period. " + _ACTIVITY_LENS,
-           _stage_count("interview")),
+           _stage_count("interview"), supported=_has_dated("interview")),
     Metric("offers", "Offers",
-           "Leads with an offer made in the period. " + _ACTIVITY_LENS, _stage_count("offer")),
+           "Leads with an offer made in the period. " + _ACTIVITY_LENS, _stage_count("offer"),
+           supported=_has_dated("offer")),
     Metric("starts", "Starts",
            "Candidates who started in the period, up to the as-of date. " + _ACTIVITY_LENS,
-           _stage_count("started")),
+           _stage_count("started"), supported=_has_dated("started")),
     Metric("fees", "Fees from starts",
            "Sum of the fee of each lead that started in the period (the placement's fee where "
-           "the lead has none).", fees_started, "money"),
+           "the lead has none).", fees_started, "money", _has_fees),
 )
 METRICS_BY_NAME = {metric.name: metric for metric in METRICS}
 
@@ -84,6 +101,7 @@ class Figure:
     metric: Metric
     value: float
     previous: float
+    supported: bool = True
 
     @property
     def change(self) -> float:
@@ -97,7 +115,8 @@ class Figure:
 def headline_figures(model: Model, period: Period, previous: Period, as_of: date) -> list[Figure]:
     """Return every registered headline figure for a period against the previous one."""
     return [Figure(metric, metric.compute(model, period, as_of),
-                   metric.compute(model, previous, as_of)) for metric in METRICS]
+                   metric.compute(model, previous, as_of), metric.supported(model))
+            for metric in METRICS]
 
 
 def data_as_of(model: Model, today: date | None = None) -> date:
@@ -164,7 +183,7 @@ def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
                            "reason"]]),
         Attention("Starting in the next 7 days",
                   "Candidates whose start date falls in the week from the as-of date: call on the "
-                  "day to check they started (seed 003).",
+                  "day to check they started.",
                   starting[columns + ["start_on"]].sort_values("start_on")),
         Attention("Open leads with no next action",
                   "Leads open on the as-of date (not filled, lost or on hold) with no next action "
@@ -180,6 +199,12 @@ def weekly_milestones(model: Model, stages: tuple[str, ...], period_start: date,
     events = events[(dated >= to_date(period_start)) & (dated <= to_date(as_of))]
     weeks = events["reached_on"] - pd.to_timedelta(events["reached_on"].dt.day_of_week, unit="D")
     counts = events.assign(week=weeks).groupby(["week", "stage"], observed=True).size()
-    frame = counts.rename("count").reset_index()
+    # Every week of the span, a week with nothing in it as 0 (a line must not skip a quiet week).
+    first = to_date(period_start) - pd.Timedelta(days=period_start.weekday())
+    every = pd.MultiIndex.from_product([pd.date_range(first, to_date(as_of), freq="7D"), stages],
+                                       names=["week", "stage"])
+    frame = counts.reindex(every, fill_value=0).rename("count").reset_index()
     frame["stage_label"] = frame["stage"].map(STAGE_LABELS)
+    # The last week may be cut at the as-of date: say so rather than show a false dip.
+    frame["part_week"] = frame["week"] + pd.Timedelta(days=6) > to_date(as_of)
     return frame

@@ -67,3 +67,26 @@ def test_a_next_action_due_on_the_as_of_day_needs_attention_and_a_later_start_is
 def test_every_metric_is_documented():
     for metric in METRICS:
         assert metric.label and metric.definition.endswith(".") and metric.format in ("count", "money")
+
+
+def test_a_figure_the_data_cannot_support_is_marked_not_zero(model):
+    period = period_to_date(AS_OF, "month")
+    figures = {figure.metric.name: figure
+               for figure in headline_figures(model, period, same_point_before(period, "month"), AS_OF)}
+    assert figures["cvs_sent"].supported and figures["fees"].supported
+    assert not figures["offers"].supported  # no offer dates anywhere in this tracker
+    model.leads["fee"] = pd.array([None] * len(model.leads), dtype="Float64")
+    figures = {figure.metric.name: figure
+               for figure in headline_figures(model, period, same_point_before(period, "month"), AS_OF)}
+    assert not figures["fees"].supported
+
+
+def test_the_weekly_trend_has_every_week_with_quiet_ones_at_zero_and_marks_the_part_week(model):
+    from recruit_dash.metrics import weekly_milestones
+
+    frame = weekly_milestones(model, ("shortlist",), date(2025, 4, 28), AS_OF)
+    weeks = frame["week"].dt.date.tolist()
+    assert weeks == [date(2025, 4, 28), date(2025, 5, 5), date(2025, 5, 12), date(2025, 5, 19),
+                     date(2025, 5, 26), date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)]
+    assert frame["count"].tolist() == [0, 1, 0, 0, 0, 0, 1, 0]  # A on 10 May, B on 12 June
+    assert frame["part_week"].tolist() == [False] * 7 + [True]  # 20 June is a Friday

@@ -103,6 +103,12 @@ def figure_cards(figures: list[Figure], per_row: int = 3) -> None:
     """Draw one card per headline figure with its change on the previous period."""
     columns = [column for _ in range(0, len(figures), per_row) for column in st.columns(per_row)]
     for column, figure in zip(columns, figures, strict=False):
+        if not figure.supported:
+            column.metric(figure.metric.label, "–", delta="not in your data", delta_color="off",
+                          delta_arrow="off", border=True,
+                          help=f"{figure.metric.definition} Your data has nothing to count this "
+                               "from: no dated column for it, or no fees.")
+            continue
         value = _formatted(figure.value, figure.metric.format)
         delta = _formatted(figure.change, figure.metric.format, signed=True)
         ratio = figure.change_ratio
