@@ -82,6 +82,7 @@ def pairs_ui() -> None:
                       MILESTONE if row["nails"].startswith("stage:") else ACTIVITY)
             for row in edited.to_dict("records") if row["nails"] in nails
             and row["milestone"] in STAGE_LABELS) or DEFAULT_PAIRS
+        chosen = tuple({pair.key: pair for pair in chosen}.values())  # a pair listed twice once
         if chosen != pairs:
             state.set_ratio_pairs(chosen)
             st.rerun()

@@ -74,9 +74,11 @@ with stalled_tab:
                              key="stall_rules_download",
                              help="A small file to share with a colleague or load next time.")
         loaded = right.file_uploader("Load saved rules", type=["json"], key="stall_rules_upload")
-        if loaded is not None:
+        if loaded is not None and loaded.file_id != st.session_state.get("stall_rules_loaded"):
+            st.session_state["stall_rules_loaded"] = loaded.file_id  # once per file, not per rerun
             try:
                 state.set_stall_rules(stalled.StallRules.from_dict(json.loads(loaded.getvalue())))
+                st.rerun()
             except (ValueError, AttributeError):
                 st.error("That file is not a rules file saved from this page.")
     result = state.stalled(ingested, as_of)

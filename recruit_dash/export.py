@@ -28,10 +28,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column, original in zip(plain.columns, frame.columns, strict=True):
         if pd.api.types.is_numeric_dtype(frame[original]) or pd.api.types.is_bool_dtype(frame[original]):
             continue
-        text = plain[column]
-        risky = text.str.startswith(FORMULA_TRIGGERS, na=False).astype(bool)
-        if risky.any():
-            plain[column] = text.where(~risky, "'" + text.astype(str))
+        plain[column] = plain[column].map(neutralise)
     return plain
 
 

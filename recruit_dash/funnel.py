@@ -21,7 +21,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recruit_dash.model import FILLED, LOST, ON_HOLD, OPEN, STAGE_IDS, STAGE_LABELS, STAGE_ORDER, Model
+from recruit_dash.model import (
+    FILLED,
+    LOST,
+    ON_HOLD,
+    OPEN,
+    STAGE_IDS,
+    STAGE_LABELS,
+    STAGE_ORDER,
+    Model,
+    lookup,
+)
 from recruit_dash.periods import Period, period_holding, period_to_date, previous_period, to_date
 
 LENSES = ("cohort", "activity", "snapshot")
@@ -320,8 +330,8 @@ def filled_curve(model: Model, as_of: date, months: int = 12) -> pd.DataFrame:
     leads = standing.leads.dropna(subset=["lead_on"])
     leads = leads[leads["lead_on"] <= to_date(as_of)]
     starts = standing.dated[standing.dated["order"] == STAGE_ORDER["started"]]
-    start_on = pd.Series(leads.index, index=leads.index).map(
-        starts.drop_duplicates("code").set_index("code")["reached_on"])
+    start_on = lookup(pd.Series(leads.index, index=leads.index),
+                      starts.drop_duplicates("code").set_index("code")["reached_on"])
     weeks = ((start_on - leads["lead_on"]).dt.days // 7)
     leads = leads.assign(cohort=leads["lead_on"].dt.to_period("M").astype(str), weeks=weeks)
     recent = sorted(leads["cohort"].unique())[-months:]

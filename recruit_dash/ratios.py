@@ -317,12 +317,18 @@ def ratio_table(grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     (ratio and the counts behind it) and, of the same shape, its standing or "small"."""
     text = grid.apply(_cell_text, axis=1) if len(grid) else pd.Series(dtype=object)
     status = grid["against_team"].where(~grid["small_sample"] | grid["ratio"].isna(), "small")
-    cells = grid.assign(text=text, status=status)
-    labels = list(dict.fromkeys(grid["label"]))
-    shown = cells.pivot(index="consultant", columns="label", values="text")[labels]
-    flags = cells.pivot(index="consultant", columns="label", values="status")[labels]
-    medians = grid.drop_duplicates("label").set_index("label")["team_median"]
-    team = pd.DataFrame([{label: _ratio_text(medians[label]) for label in labels}],
+    cells = grid.assign(text=text, status=status).drop_duplicates(["consultant", "pair"])
+    # One column per pair, under its label; two pairs that read alike get "(2)", "(3)" added.
+    labels: dict[str, str] = {}
+    for pair, label in dict.fromkeys(zip(grid["pair"], grid["label"], strict=True)):
+        if pair not in labels:
+            taken = sum(1 for other in labels.values() if other.split(" (")[0] == label)
+            labels[pair] = f"{label} ({taken + 1})" if taken else label
+    keys = list(labels)
+    shown = cells.pivot(index="consultant", columns="pair", values="text")[keys].rename(columns=labels)
+    flags = cells.pivot(index="consultant", columns="pair", values="status")[keys].rename(columns=labels)
+    medians = grid.drop_duplicates("pair").set_index("pair")["team_median"]
+    team = pd.DataFrame([{labels[key]: _ratio_text(medians[key]) for key in keys}],
                         index=pd.Index(["Team median"], name="consultant"))
     shown = pd.concat([shown, team]).reset_index().rename(columns={"consultant": "Consultant"})
     flags = pd.concat([flags, team.map(lambda _: "team")]).reset_index(drop=True)

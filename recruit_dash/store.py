@@ -5,7 +5,8 @@ Rules, also shown on the Data page:
   used, its sheets, and every accepted and quarantined row. A crash mid-import leaves the store
   as it was.
 - The same bytes imported again change nothing ("already imported on …").
-- Uploads whose used sheets have the same names and roles are one *tracker*. A later upload of a
+- Uploads whose used sheets have the same names and roles are one *tracker* (a CSV file: the
+  same headers and role, whatever the week's file is called). A later upload of a
   tracker in the same week (Monday to Sunday of its as-of date) is a corrected version: it is
   kept, and the earlier one stays, marked superseded.
 - The history's model, as of a day: for each tracker, leads, milestones, placements, check-ins
@@ -48,6 +49,7 @@ from recruit_dash.model import (
     Model,
     Table,
     conform,
+    lookup,
 )
 from recruit_dash.periods import to_date
 
@@ -120,6 +122,7 @@ class ImportResult:
 
 _ROOTS: dict[str, duckdb.DuckDBPyConnection] = {}
 _CURSORS: dict[str, list[duckdb.DuckDBPyConnection]] = {}
+_LOCALS: dict[str, threading.local] = {}
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _REGISTRY_LOCK = threading.Lock()
 
@@ -134,16 +137,20 @@ class Store:
             if key not in _ROOTS:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    _ROOTS[key] = duckdb.connect(str(self.path))
+                    connection = duckdb.connect(str(self.path))
                 except duckdb.Error as error:
                     raise StoreError(_words(error, self.path)) from error
-                _WRITE_LOCKS[key] = threading.Lock()
-                _CURSORS[key] = []
-                _migrate(_ROOTS[key])
+                try:
+                    _migrate(connection)
+                except BaseException:
+                    connection.close()  # never keep a store we refused, nor half-migrated
+                    raise
+                _ROOTS[key], _WRITE_LOCKS[key] = connection, threading.Lock()
+                _CURSORS[key], _LOCALS[key] = [], threading.local()
             self._root = _ROOTS[key]
             self._lock = _WRITE_LOCKS[key]
+            self._local = _LOCALS[key]  # one cursor per thread, whichever Store object asks
         self._key = key
-        self._local = threading.local()
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor on the shared connection."""
@@ -260,13 +267,14 @@ class Store:
             cursor = self._cursor()
             cursor.execute("BEGIN TRANSACTION")
             try:
-                found = cursor.execute("SELECT 1 FROM uploads WHERE upload_id = ?",
+                found = cursor.execute("SELECT superseded_by FROM uploads WHERE upload_id = ?",
                                        [upload_id]).fetchone()
                 if found:
                     for name in (*STORED_COLUMNS, "quarantine"):
                         cursor.execute(f"DELETE FROM {name} WHERE upload_id = ?", [upload_id])
-                    cursor.execute("UPDATE uploads SET superseded_by = NULL WHERE superseded_by = ?",
-                                   [upload_id])
+                    # What it had replaced is replaced by what replaced it, or current again.
+                    cursor.execute("UPDATE uploads SET superseded_by = ? WHERE superseded_by = ?",
+                                   [found[0], upload_id])
                     cursor.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
                 cursor.execute("COMMIT")
             except BaseException:
@@ -303,10 +311,14 @@ class Store:
         """Return the uploads that are current (not superseded), as of a day: every row of the
         uploads table whose as-of date is not after the day."""
         uploads = self.uploads()
-        uploads = uploads[uploads["superseded_by"].isna()]
-        if as_of is not None:
-            uploads = uploads[pd.to_datetime(uploads["as_of"]) <= to_date(as_of)]
-        return uploads.reset_index(drop=True)
+        if as_of is None:
+            return uploads[uploads["superseded_by"].isna()].reset_index(drop=True)
+        day = to_date(as_of)
+        dates = pd.to_datetime(uploads["as_of"])
+        replaced_on = lookup(uploads["superseded_by"], dates.set_axis(uploads["upload_id"]))
+        # On a past day, an upload counts unless what replaced it had already come by then.
+        current = (dates <= day) & (uploads["superseded_by"].isna() | (replaced_on > day))
+        return uploads[current].reset_index(drop=True)
 
     def model(self, as_of: date | None = None) -> Model:
         """Return the history's pipeline model as of a day (default: the latest upload)."""
@@ -342,10 +354,8 @@ class Store:
         return tables
 
     def _inferred(self, milestones: pd.DataFrame, family: pd.DataFrame, latest: int) -> pd.DataFrame:
-        """Return the latest upload's milestones with undated ones dated by the history."""
-        undated = milestones["reached_on"].isna()
-        if not undated.any():
-            return milestones
+        """Return the latest upload's milestones, undated ones dated by the history; a lead of a
+        status-only sheet also gets the earlier stages the history saw it at."""
         ids = [int(value) for value in family["upload_id"]]
         marks = ", ".join("?" * len(ids))
         seen = self._cursor().execute(
@@ -356,6 +366,9 @@ class Store:
             f"SELECT l.lead_id, min(u.as_of) AS lead_seen FROM leads l "
             f"JOIN uploads u USING (upload_id) WHERE l.upload_id IN ({marks}) GROUP BY 1", ids).df()
         status_only = _status_only_sheets(family[family["upload_id"] == latest]["sheets"].iloc[0])
+        milestones = pd.concat([milestones, self._earlier_stages(milestones, seen, status_only)],
+                               ignore_index=True)
+        undated = milestones["reached_on"].isna()
         keyed = milestones.merge(seen, on=["lead_id", "stage"], how="left") \
             .merge(lead_seen, on="lead_id", how="left")
         first = pd.to_datetime(keyed["first_seen"])
@@ -365,7 +378,30 @@ class Store:
         dated = milestones.copy()
         dated.loc[infer, "reached_on"] = first[infer].to_numpy()
         dated["inferred"] = pd.array(infer, dtype="boolean")
-        return dated
+        return conform(dated, MILESTONES)
+
+    @staticmethod
+    def _earlier_stages(milestones: pd.DataFrame, seen: pd.DataFrame,
+                        status_only: list[str]) -> pd.DataFrame:
+        """Return, for leads of a status-only sheet, the stages earlier uploads saw them at below
+        the one they stand at now (a status column only ever shows the latest stage)."""
+        current = milestones[milestones["source_sheet"].isin(status_only)]
+        if current.empty or seen.empty:
+            return MILESTONES.empty()
+        order = {stage: index for index, stage in enumerate(STAGE_IDS)}
+        now = current.assign(rank=current["stage"].map(order)).groupby("lead_id")["rank"].max()
+        earlier = seen[seen["lead_id"].isin(now.index)]
+        earlier = earlier[earlier["stage"].map(order) < earlier["lead_id"].map(now)]
+        known = set(zip(milestones["lead_id"], milestones["stage"], strict=True))
+        new = np.array([(lead, stage) not in known for lead, stage in
+                        zip(earlier["lead_id"], earlier["stage"], strict=True)], dtype=bool)
+        earlier = earlier[new]
+        source = current.drop_duplicates("lead_id").set_index("lead_id")
+        return conform(pd.DataFrame({
+            "lead_id": earlier["lead_id"], "stage": earlier["stage"], "reached_on": pd.NaT,
+            "source_file": earlier["lead_id"].map(source["source_file"]),
+            "source_sheet": earlier["lead_id"].map(source["source_sheet"]),
+            "source_row": earlier["lead_id"].map(source["source_row"])}), MILESTONES)
 
     # What moved ------------------------------------------------------------------------------
 
@@ -406,6 +442,7 @@ def release(path: str | Path) -> None:
             cursor.close()
         root = _ROOTS.pop(key, None)
         _WRITE_LOCKS.pop(key, None)
+        _LOCALS.pop(key, None)
     if root is not None:
         root.close()
 
@@ -442,9 +479,16 @@ def _words(error: Exception, path: Path) -> str:
 
 def _tracker(report: FileReport) -> str:
     """Return the tracker an upload belongs to: the names and roles of the sheets it used."""
-    used = sorted((sheet.name.strip().lower(), sheet.role) for sheet in report.sheets
-                  if sheet.role != "ignored")
+    csv = Path(report.path).suffix.lower() == ".csv"  # its one sheet is named after the file
+    used = sorted((_headers_key(sheet) if csv else sheet.name.strip().lower(), sheet.role)
+                  for sheet in report.sheets if sheet.role != "ignored")
     return json.dumps(used or [[Path(report.path).stem.lower(), "none"]])
+
+
+def _headers_key(sheet) -> str:
+    """Return a CSV sheet's identity: its headers, whatever the week's file is called."""
+    headers = sheet.shape_headers or [column.source for column in sheet.columns]
+    return "csv:" + "|".join(sorted(str(header).strip().lower() for header in headers))
 
 
 def _week_start(day: date) -> date:

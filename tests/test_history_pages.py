@@ -58,9 +58,14 @@ def test_the_history_can_be_shown_on_every_page_and_an_upload_deleted(history):
     at = data_page()
     save(at, SAMPLE_PREV, date(2026, 11, 13))
     save(at, SAMPLE, date(2026, 11, 20))
-    at.toggle(key="history_source").set_value(True).run()
+    at.toggle(key="history_source_toggle").set_value(True).run()
     assert not at.exception
     assert any("history" in line.value and "2 uploads" in line.value for line in at.sidebar.markdown)
+    at.switch_page("pages/overview.py").run()  # the choice holds on other pages
+    at.run()
+    assert any("history" in line.value and "2 uploads" in line.value for line in at.sidebar.markdown)
+    assert not any("sample data" in box.value for box in at.info)
+    at.switch_page("pages/data.py").run()
     first = int(Store(history).uploads()["upload_id"].iloc[0])
     at.selectbox(key="history_delete_id").set_value(first).run()
     assert at.button(key="history_delete").disabled

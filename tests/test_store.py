@@ -236,7 +236,9 @@ def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_err
     assert not errors, errors
     store = Store(store_path)
     assert len(store.uploads()) == 8
-    assert len(store.model().leads) == 8 * 50  # eight trackers (their names differ), all kept
+    # One tracker (the same headers) over eight weeks: every row kept, the latest week shown.
+    assert store._cursor().execute("SELECT count(*) FROM leads").fetchone()[0] == 8 * 50
+    assert len(store.model().leads) == 50
     assert all(count % 50 == 0 for count in seen)  # never a half-written upload
 
 
@@ -268,3 +270,26 @@ def test_the_command_line_imports_lists_compares_and_reports_from_the_history(tm
     assert refused.returncode == 2 and "--yes" in refused.stderr
     assert run("uploads", "--db", db, "--delete", str(uploads[0]["upload_id"]), "--yes").returncode == 0
     assert len(json.loads(run("uploads", "--db", db, "--json").stdout)["uploads"]) == 1
+
+
+def test_weekly_csv_exports_with_dated_names_are_one_tracker(store):
+    first = store.import_file("leads_2026-11-02.csv", tracker_csv({"L1": "CVs sent"}), WEEK1)
+    second = store.import_file("leads_2026-11-09.csv", tracker_csv({"L1": "Interviewing"}), WEEK2)
+    moved = store.changes()
+    assert (moved["from_upload"], moved["to_upload"]) == (first.upload_id, second.upload_id)
+    assert [(row["from_stage"], row["to_stage"]) for row in moved["progressed"]] == [
+        ("shortlist", "interview")]
+    assert store.model().leads["status"].tolist() == ["Interviewing"]
+
+
+def test_a_past_day_sees_the_version_current_then_and_deleting_a_middle_version_keeps_order(store):
+    base = store.import_file("t.csv", tracker_csv({"L1": "New lead"}), WEEK1 - timedelta(days=7))
+    monday = store.import_file("t.csv", tracker_csv({"L1": "CVs sent"}), WEEK1)
+    friday = store.import_file("t.csv", tracker_csv({"L1": "Interviewing"}), WEEK1 + timedelta(days=4))
+    assert set(store.model(WEEK1 + timedelta(days=1)).milestones["stage"]) >= {"shortlist"}
+    assert len(store.model(WEEK1 + timedelta(days=1)).leads) == 1
+    last = store.import_file("t.csv", tracker_csv({"L1": "Offer made"}), WEEK1 + timedelta(days=5))
+    store.delete(friday.upload_id)  # the middle correction goes: Monday stays replaced by Saturday
+    uploads = store.uploads().set_index("upload_id")
+    assert uploads.loc[monday.upload_id, "superseded_by"] == last.upload_id
+    assert store.changes()["from_upload"] == base.upload_id

@@ -14,6 +14,7 @@ from recruit_dash.store import Store, StoreError, default_path
 from recruit_dash.ui import components, state
 
 MESSAGES_KEY = "history_messages"
+TOGGLE_KEY = "history_source_toggle"
 CHANGE_LABELS = {
     "new": ("New leads", "Leads in the latest upload that the one before did not have."),
     "progressed": ("Leads that progressed", "Leads whose furthest stage moved up the ladder."),
@@ -126,7 +127,9 @@ def history_section() -> None:
         "superseded_by": st.column_config.NumberColumn(
             "Superseded by", help="A corrected file of the same week replaced this one."),
         "rows_accepted": "Rows used", "rows_quarantined": "Quarantined", "rows_blank": "Blank"})
-    source = st.toggle("Show the history on every page", key=state.HISTORY_SOURCE_KEY,
+    # The widget's own key is forgotten when another page runs; the choice lives on in the state.
+    st.session_state[TOGGLE_KEY] = bool(st.session_state.get(state.HISTORY_SOURCE_KEY))
+    source = st.toggle("Show the history on every page", key=TOGGLE_KEY, on_change=_choose_source,
                        help="Pages then show the latest upload of each tracker, with stage dates "
                             "inferred from the weekly uploads, instead of the files above.")
     if source:
@@ -148,6 +151,10 @@ def _save(history: Store, files: list[tuple[str, bytes]], as_of: date) -> None:
                                    profile=_profile_name()) for name, data in files]
     st.session_state[MESSAGES_KEY] = [(result.status, result.message) for result in results]
     _changes.clear()
+
+
+def _choose_source() -> None:
+    st.session_state[state.HISTORY_SOURCE_KEY] = bool(st.session_state.get(TOGGLE_KEY))
 
 
 def _delete(history: Store, upload_id: int) -> None:
