@@ -116,8 +116,17 @@ class Ingested:
 
     files: list[FileReport]
     model: Model
-    name_merges: list[MergeProposal] = field(default_factory=list)
     profile: Profile | None = None
+    unmerged: Model | None = field(default=None, repr=False)  # the model before name merges
+    _proposals: list[MergeProposal] | None = field(default=None, repr=False)
+
+    @property
+    def name_merges(self) -> list[MergeProposal]:
+        """Names that may be one person or company, worked out when first asked for (only the
+        Data page and `inspect` need them; on 50,000 leads they take most of a second)."""
+        if self._proposals is None:
+            self._proposals = merge_proposals(self.unmerged or self.model, self.profile)
+        return self._proposals
 
 
 @dataclass
@@ -165,9 +174,8 @@ def ingest_files(files: list[tuple[str, bytes]],
         reports.append(report)
         parts.append(tables)
     model = combine(parts)
-    proposals = merge_proposals(model, profile)
     return Ingested(reports, with_names_merged(model, profile.merges if profile else ()),
-                    proposals, profile)
+                    profile, unmerged=model)
 
 
 def ingest_file(name: str, data: bytes, profile: Profile | None = None,
