@@ -38,3 +38,12 @@ def test_csv_cells_that_could_run_as_formulas_start_with_an_apostrophe(frame):
     assert all(not value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in clients)
     assert clients[-1] == "plain" and clients[-2] == "<img src=x onerror=alert(1)>"
     assert rows[2][1] == "-2.0"  # a real negative number stays a number
+
+
+def test_a_csv_of_date_objects_and_mixed_cells_downloads():
+    from datetime import date
+
+    mixed = pd.DataFrame({"to": [date(2026, 9, 30), None], "flag": [True, None],
+                          "client": ["=cmd", "Acme"]})
+    rows = list(csv.reader(io.StringIO(csv_bytes(mixed).decode("utf-8-sig"), newline="")))
+    assert rows[1] == ["2026-09-30", "True", "'=cmd"] and rows[2] == ["", "", "Acme"]

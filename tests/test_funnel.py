@@ -107,3 +107,13 @@ def test_quarter_on_quarter_has_every_stage_of_both_lenses(model):
     assert set(table["lens"]) == {"cohort", "activity"} and len(table) == 26
     cohort_leads = table[(table["lens"] == "cohort") & (table["stage"] == "Lead generated")]
     assert cohort_leads[["count_this", "count_last", "count_change"]].iloc[0].tolist() == [4, 1, 3]
+
+
+def test_the_filled_curve_of_a_tracker_with_no_starts_is_all_zero():
+    from recruit_dash.funnel import filled_curve
+
+    leads = conform(pd.DataFrame({"lead_id": ["A", "B"], "outcome": ["open", "open"]}), LEADS)
+    milestones = conform(pd.DataFrame({"lead_id": ["A", "B"], "stage": ["lead", "lead"],
+                                       "reached_on": ["2025-05-02", "2025-06-02"]}), MILESTONES)
+    curve = filled_curve(Model(leads=leads, milestones=milestones), AS_OF)
+    assert set(curve["cohort"]) == {"2025-05", "2025-06"} and (curve["share_filled"] == 0).all()

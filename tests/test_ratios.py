@@ -195,3 +195,14 @@ def test_the_sample_counts_match_a_direct_count(sample):
             nails = acts.loc[acts["kind"] == pair.activity, "count"].sum()
         built = events.loc[events["stage"] == pair.milestone, "lead_id"].nunique()
         assert (got["activities"], got["milestones"]) == (nails, built), pair.key
+
+
+def test_two_pairs_that_read_alike_get_a_column_each(model):
+    from recruit_dash.ratios import MILESTONE, ratio_table
+
+    pairs = (RatioPair("meeting", "job"), RatioPair("meeting", "job", MILESTONE))
+    grid = ratio_grid(ledger(model), JUNE, AS_OF, pairs)
+    shown, flags = ratio_table(grid)
+    assert list(shown.columns) == ["Consultant", "Client meetings per job registered",
+                                   "Client meetings per job registered (2)"]
+    assert shown.shape == flags.shape

@@ -157,6 +157,8 @@ def test_a_store_opens_at_its_schema_version_and_refuses_a_newer_one(tmp_path):
     connection.close()
     with pytest.raises(StoreError, match="newer recruit-dash"):
         Store(newer)
+    with pytest.raises(StoreError, match="newer recruit-dash"):  # refused every time, not cached
+        Store(newer)
 
 
 KILLED_IMPORT = """
@@ -236,6 +238,9 @@ def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_err
     assert not errors, errors
     store = Store(store_path)
     assert len(store.uploads()) == 8
+    from recruit_dash import store as module
+
+    assert len(module._CURSORS[str(store_path.resolve())]) <= 13  # one per thread, not per call
     # One tracker (the same headers) over eight weeks: every row kept, the latest week shown.
     assert store._cursor().execute("SELECT count(*) FROM leads").fetchone()[0] == 8 * 50
     assert len(store.model().leads) == 50
