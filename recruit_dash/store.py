@@ -51,7 +51,9 @@ from recruit_dash.model import (
     conform,
     lookup,
 )
+from recruit_dash.names import with_names_merged
 from recruit_dash.periods import to_date
+from recruit_dash.profiles import ProfileError, profile_from_json
 
 DB_ENV = "RECRUIT_DASH_DB"
 SNAPSHOT_TABLES: tuple[Table, ...] = (LEADS, MILESTONES, PLACEMENTS, CHECKINS, ISSUES)
@@ -326,7 +328,7 @@ class Store:
         parts = []
         for _, group in uploads.groupby("tracker", sort=False):
             parts.append(self._tracker_tables(group.sort_values(["as_of", "upload_id"])))
-        return combine(parts)
+        return with_names_merged(combine(parts), _accepted_merges(uploads))
 
     def upload_model(self, upload_id: int) -> Model:
         """Return one upload's own model (its snapshot, with history-inferred dates)."""
@@ -489,6 +491,20 @@ def _headers_key(sheet) -> str:
     """Return a CSV sheet's identity: its headers, whatever the week's file is called."""
     headers = sheet.shape_headers or [column.source for column in sheet.columns]
     return "csv:" + "|".join(sorted(str(header).strip().lower() for header in headers))
+
+
+def _accepted_merges(uploads: pd.DataFrame) -> tuple:
+    """Return the name merges accepted in the mapping profiles the uploads were read with (a
+    newer upload's profile first); a profile that cannot be read is passed over."""
+    merges = {}
+    for text in uploads.sort_values("as_of", ascending=False)["profile"].dropna():
+        try:
+            profile = profile_from_json(text)
+        except ProfileError:
+            continue
+        for merge in profile.merges:
+            merges.setdefault((merge.field, tuple(merge.names)), merge)
+    return tuple(merges.values())
 
 
 def _week_start(day: date) -> date:

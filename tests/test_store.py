@@ -298,3 +298,12 @@ def test_a_past_day_sees_the_version_current_then_and_deleting_a_middle_version_
     uploads = store.uploads().set_index("upload_id")
     assert uploads.loc[monday.upload_id, "superseded_by"] == last.upload_id
     assert store.changes()["from_upload"] == base.upload_id
+
+
+def test_name_merges_accepted_in_the_uploads_profile_hold_in_the_history(store):
+    from recruit_dash.profiles import NameMerge, Profile, profile_to_json
+
+    rows = "Lead ID,Consultant,Client,Status\nL1,Ann Lee,Acme,CVs sent\nL2,Ann L.,Acme,CVs sent\n"
+    merged = Profile(merges=(NameMerge("consultant", ("Ann L.", "Ann Lee"), "Ann Lee"),))
+    store.import_file("t.csv", rows.encode(), WEEK1, profile=profile_to_json(merged))
+    assert set(store.model().leads["consultant"]) == {"Ann Lee"}
