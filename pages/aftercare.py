@@ -52,11 +52,9 @@ st.subheader("Check-ins")
 left, right = st.columns(2)
 statuses = left.multiselect("Status", list(aftercare.STATUSES), default=["due", "overdue"],
                             format_func=aftercare.STATUS_LABELS.get, key="aftercare_status")
-people = right.multiselect("Consultants", sorted(checkins["consultant"].dropna().unique()),
-                           key="aftercare_consultants", placeholder="Everyone")
 shown = checkins[checkins["status"].isin(statuses or aftercare.STATUSES)]
-if people:
-    shown = shown[shown["consultant"].isin(people)]
+shown = components.narrowed(shown, "consultant", "Consultants", "aftercare_consultants", right,
+                            options=sorted(checkins["consultant"].dropna().unique()))
 if shown.empty:
     st.success("No check-ins with these filters.")
 else:

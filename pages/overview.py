@@ -23,8 +23,9 @@ st.subheader("Since last upload")
 history.since_last_upload()
 
 st.subheader("Needs attention")
+# The stalled leads are the Stalled & today page's, computed once per data, day and rules.
 for item in metrics.needs_attention(ingested.model, as_of, state.standing(ingested, as_of),
-                                    state.stall_rules()):
+                                    stalled=state.stalled(ingested, as_of)):
     with st.expander(f"{item.label}: {len(item.rows):,}", expanded=False):
         st.caption(item.definition)
         components.records(item.rows, key=f"overview_rows_{item.label}")

@@ -84,15 +84,11 @@ with stalled_tab:
     result = state.stalled(ingested, as_of)
     leads = result.leads
     left, right = st.columns(2)
-    people = left.multiselect("Consultants", sorted(leads["consultant"].dropna().unique()),
-                              key="stalled_consultants", placeholder="Everyone")
-    stages = right.multiselect("Furthest stage", [s for s in STAGE_IDS if s in set(leads["stage"])],
-                               format_func=STAGE_LABELS.get, key="stalled_stages",
-                               placeholder="Every stage")
-    if people:
-        leads = leads[leads["consultant"].isin(people)]
-    if stages:
-        leads = leads[leads["stage"].isin(stages)]
+    stages = [stage for stage in STAGE_IDS if stage in set(leads["stage"])]
+    leads = components.narrowed(leads, "consultant", "Consultants", "stalled_consultants", left)
+    leads = components.narrowed(leads, "stage", "Furthest stage", "stalled_stages", right,
+                                options=stages, format_func=STAGE_LABELS.get,
+                                everything="Every stage")
     st.metric("Stalled leads", f"{len(leads):,}", border=True,
               help=f"Open leads with no progress for longer than their stage allows and no next "
                    f"action dated on or after {as_of:%d %b %Y}. {result.open_leads:,} leads are "

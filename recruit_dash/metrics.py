@@ -12,7 +12,7 @@ import pandas as pd
 from recruit_dash.funnel import Progress, progress
 from recruit_dash.model import ON_HOLD, OPEN, STAGE_LABELS, STAGE_ORDER, Model, lookup
 from recruit_dash.periods import Period, to_date
-from recruit_dash.stalled import StallRules, stalled_leads
+from recruit_dash.stalled import Stalled, StallRules, stalled_leads
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,8 @@ class Attention:
 
 
 def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
-                    rules: StallRules | None = None) -> list[Attention]:
+                    rules: StallRules | None = None, stalled: Stalled | None = None,
+                    ) -> list[Attention]:
     """Return what a team lead should look at first, each with the leads behind it. Whether a
     lead is open is judged on the as-of day (a lead that starts later is still open)."""
     standing = standing or progress(model, as_of)
@@ -171,7 +172,7 @@ def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
                               & (model.milestones["reached_on"] <= as_of_stamp + timedelta(days=7))]
     starting = leads[leads["lead_id"].isin(starts["lead_id"])].merge(
         starts[["lead_id", "reached_on"]].rename(columns={"reached_on": "start_on"}), on="lead_id")
-    stalled = stalled_leads(model, as_of, rules, standing).leads
+    stalled = (stalled or stalled_leads(model, as_of, rules, standing)).leads
     return [
         Attention("Next actions due or overdue",
                   "Open and on-hold leads whose next action is dated on or before the as-of date.",

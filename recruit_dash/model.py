@@ -5,7 +5,9 @@ Everything else refers to these declarations by name; nothing re-spells a stage 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -257,6 +259,24 @@ def _as_string(values: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     strings = pd.array([str(value) for value in uniques], dtype="string")
     return pd.Series(pd.api.extensions.take(strings, codes, allow_fill=True), index=values.index)
+
+
+def json_value(value: object) -> object:
+    """Return one cell as a JSON value: ISO dates, None for anything missing (never NaN), plain
+    Python numbers (whole floats as ints)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() else value
+    return value
 
 
 def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:

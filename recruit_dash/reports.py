@@ -11,7 +11,7 @@ from recruit_dash.aftercare import aftercare
 from recruit_dash.clients import clients_report
 from recruit_dash.funnel import cohorts, funnel, progress
 from recruit_dash.metrics import data_as_of
-from recruit_dash.model import Model
+from recruit_dash.model import Model, json_value
 from recruit_dash.periods import Period, period_holding
 from recruit_dash.queue import call_queue
 from recruit_dash.ratios import ratios_report, targets_report
@@ -31,23 +31,8 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     """Return a frame's rows as JSON-ready dicts: ISO dates, None for missing, plain numbers."""
     rows = []
     for row in frame[columns].to_dict("records"):
-        rows.append({key: _plain(value) for key, value in row.items()})
+        rows.append({key: json_value(value) for key, value in row.items()})
     return rows
-
-
-def _plain(value: object) -> object:
-    """Return one cell as a JSON value."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() else value
-    return value
 
 
 def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "cohort",

@@ -49,6 +49,7 @@ from recruit_dash.model import (
     Model,
     Table,
     conform,
+    json_value,
     lookup,
 )
 from recruit_dash.names import with_names_merged
@@ -433,7 +434,7 @@ class Store:
         old = _standing(self.upload_model(from_upload), old_day)
         new = _standing(self.upload_model(to_upload), new_day)
         return {"from_upload": from_upload, "to_upload": to_upload,
-                "from_as_of": _iso(old_day), "to_as_of": _iso(new_day), **_moved(old, new)}
+                "from_as_of": json_value(old_day), "to_as_of": json_value(new_day), **_moved(old, new)}
 
 
 def release(path: str | Path) -> None:
@@ -485,6 +486,16 @@ def _tracker(report: FileReport) -> str:
     used = sorted((_headers_key(sheet) if csv else sheet.name.strip().lower(), sheet.role)
                   for sheet in report.sheets if sheet.role != "ignored")
     return json.dumps(used or [[Path(report.path).stem.lower(), "none"]])
+
+
+def versions_of_one_tracker(reports: list[FileReport]) -> list[list[str]]:
+    """Return groups of files read together that are versions of one tracker (the same sheets
+    and roles): read together they count last week's rows again, so they belong in the history."""
+    groups: dict[str, list[str]] = {}
+    for report in reports:
+        if report.ok and report.sheets:
+            groups.setdefault(_tracker(report), []).append(report.path)
+    return [paths for paths in groups.values() if len(paths) > 1]
 
 
 def _headers_key(sheet) -> str:
@@ -560,7 +571,7 @@ def _moved(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     slipped = both[(both["next_action_on_to"] > both["next_action_on_from"])]
 
     def rows(frame: pd.DataFrame, fields: dict[str, str]) -> list[dict]:
-        return [{"lead_id": lead_id, **{key: _iso(row[column]) for key, column in fields.items()}}
+        return [{"lead_id": lead_id, **{key: json_value(row[column]) for key, column in fields.items()}}
                 for lead_id, row in frame.iterrows()]
 
     return {
@@ -579,14 +590,3 @@ def _moved(old: pd.DataFrame, new: pd.DataFrame) -> dict:
                                               "from_next_action": "next_action_on_from",
                                               "to_next_action": "next_action_on_to"}),
     }
-
-
-def _iso(value: object) -> object:
-    """Return a JSON value: ISO dates, None for missing."""
-    if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value

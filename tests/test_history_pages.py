@@ -74,3 +74,13 @@ def test_the_history_can_be_shown_on_every_page_and_an_upload_deleted(history):
     assert not at.exception
     assert Store(history).uploads()["upload_id"].tolist() != [] and \
         first not in Store(history).uploads()["upload_id"].tolist()
+
+
+def test_two_weeks_of_one_tracker_read_together_get_a_warning(history):
+    at = data_page()
+    files = [(path.name, path.read_bytes(), XLSX) for path in (SAMPLE_PREV, SAMPLE)]
+    at.file_uploader(key="data_upload").set_value(files).run()
+    assert not at.exception
+    assert any("look like versions of one tracker" in box.value for box in at.warning)
+    at.file_uploader(key="data_upload").set_value(files[1:]).run()
+    assert not any("look like versions" in box.value for box in at.warning)

@@ -14,6 +14,7 @@ from recruit_dash.ingest import Ingested
 from recruit_dash.metrics import Figure
 from recruit_dash.model import FIELD_LABELS
 from recruit_dash.periods import PERIOD_KINDS, Period, period_holding, previous_period
+from recruit_dash.store import versions_of_one_tracker
 from recruit_dash.ui import state
 
 
@@ -29,6 +30,12 @@ def page_start(title: str) -> tuple[Ingested, date]:
     st.title(title)
     sample_banner()
     ingested = state.current()
+    for paths in versions_of_one_tracker(ingested.files):
+        st.warning(f"{', '.join(escape_markdown(path) for path in paths)} look like versions of "
+                   "one tracker. Read together, their leads are merged and their activities, "
+                   "placements and feedback counted once per file. Upload one at a time and "
+                   "save each week to the history on the **Data** page instead.",
+                   icon=":material/content_copy:")
     sidebar(ingested)
     return ingested, state.as_of(ingested)
 
@@ -143,6 +150,16 @@ def records(frame: pd.DataFrame, key: str, height: int | str = "auto") -> None:
             config[column] = st.column_config.Column(label)
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=key,
                  height=height)
+
+
+def narrowed(frame: pd.DataFrame, column: str, label: str, key: str, where=st,
+             options: list | None = None, format_func=str, everything: str = "Everyone",
+             ) -> pd.DataFrame:
+    """Draw a filter on one column (nothing chosen: every row) and return the rows it keeps."""
+    choices = options if options is not None else sorted(frame[column].dropna().unique())
+    chosen = where.multiselect(label, choices, format_func=format_func, key=key,
+                               placeholder=everything)
+    return frame[frame[column].isin(chosen)] if chosen else frame
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:

@@ -51,8 +51,10 @@ def since_last_upload() -> None:
         return
     uploads = history.current()
     if len(uploads) < 2:
-        st.caption("Save each week's tracker to the history on the **Data** page to see here what "
-                   "moved since the last upload.")
+        held = "no upload" if uploads.empty else "one current upload (a corrected version " \
+            "replaces the week's earlier one)" if len(history.uploads()) > 1 else "one upload"
+        st.caption(f"The history holds {held}. Save each week's tracker on the **Data** page to "
+                   "see here what moved since the last upload.")
         return
     moved = _changes(str(history.path), tuple(int(value) for value in uploads["upload_id"]))
     if isinstance(moved, str):

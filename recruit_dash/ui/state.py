@@ -256,7 +256,8 @@ def _use_settings(held: Profile) -> None:
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _stalled(_model: Model, key: tuple[str, ...], as_of: date, rules: str) -> Stalled:
-    return stalled_leads(_model, as_of, StallRules.from_dict(json.loads(rules)))
+    return stalled_leads(_model, as_of, StallRules.from_dict(json.loads(rules)),
+                         _standing(_model, key, as_of))
 
 
 def stalled(ingested: Ingested, as_of: date) -> Stalled:
@@ -277,8 +278,8 @@ def aftercare_on(ingested: Ingested, as_of: date) -> Aftercare:
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _queue(_model: Model, key: tuple[str, ...], day: date, schedule: str):
-    return call_queue(_model, day,
-                      care=aftercare(_model, day, schedule_from_dicts(json.loads(schedule))))
+    return call_queue(_model, day, standing=_standing(_model, key, day),
+                      care=_aftercare(_model, key, day, schedule))
 
 
 def queue(ingested: Ingested, day: date):
