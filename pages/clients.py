@@ -3,18 +3,17 @@ quiet ("would they pick up if they saw your number?")."""
 
 import streamlit as st
 
-from recruit_dash import charts, clients
+from recruit_dash import charts, clients, formats
 from recruit_dash.clients import CLIENT_COLUMNS, CONSULTANT_COLUMNS, ClientFigure
 from recruit_dash.clients import __doc__ as RULES
 from recruit_dash.periods import period_to_date, same_point_before
 from recruit_dash.ui import components, state
 
-MONEY, PERCENT, SCORE = "£%,.0f", "percent", "%+.0f"
+MONEY, SCORE = "£%,.0f", "%+.0f"
+PERCENT_COLUMNS = {"repeat_business_ratio", "referral_rate"}
 FORMATS = {
     "fees": MONEY,
     "fees_before": MONEY,
-    "repeat_business_ratio": PERCENT,
-    "referral_rate": PERCENT,
     "great_recruiter_score": SCORE,
     "great_recruiter_score_before": SCORE,
 }
@@ -24,17 +23,9 @@ def figure_cards_ui(figures: list[ClientFigure], per_row: int = 3) -> None:
     """Draw one card per client figure with its change on the previous period."""
     columns = [column for _ in range(0, len(figures), per_row) for column in st.columns(per_row)]
     for column, figure in zip(columns, figures, strict=False):
-        change = figure.change_text
-        moved = bool(figure.change)
-        column.metric(
-            figure.metric.label,
-            figure.text,
-            delta=change,
-            delta_color=("normal" if figure.metric.higher_is_better else "inverse") if moved else "off",
-            delta_arrow="auto" if moved else "off",
-            help=figure.metric.definition,
-            border=True,
-        )
+        components.change_card(column, figure.metric.label, figure.text, figure.change,
+                               figure.metric.format, figure.metric.higher_is_better,
+                               figure.metric.definition)
 
 
 def table_ui(frame, columns: dict[str, tuple[str, str]], key: str) -> None:
@@ -43,12 +34,15 @@ def table_ui(frame, columns: dict[str, tuple[str, str]], key: str) -> None:
     for column, (label, definition) in columns.items():
         if column.endswith("_on"):
             config[column] = st.column_config.DateColumn(label, help=definition, format="DD/MM/YYYY")
+        elif column in PERCENT_COLUMNS:
+            config[column] = components.percent_column(label, help=definition)
         elif column in FORMATS:
             config[column] = st.column_config.NumberColumn(label, help=definition, format=FORMATS[column])
         else:
             config[column] = st.column_config.Column(label, help=definition)
     st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=config, column_order=list(columns), key=key
+        frame, hide_index=True, placeholder=components.MISSING, width="stretch", column_config=config,
+        column_order=list(columns), key=key
     )
 
 
@@ -82,7 +76,7 @@ if not has_feedback:
     ]
 figure_cards_ui(figures)
 with st.expander("How these figures are counted"):
-    st.markdown(RULES)
+    components.rules(RULES)
 
 st.subheader("Clients")
 st.caption(
@@ -137,7 +131,7 @@ else:
 
 st.subheader("Relationship shape")
 st.caption(
-    "Seed 002: a few clients who use you many times are worth more than many one-off ones. "
+    "A few clients who use you again and again are worth more than many one-off ones. "
     "Over the 12 months to the as-of date: clients by their number of leads, and how much "
     "of the fees came from repeat clients and from the top five."
 )
@@ -151,20 +145,20 @@ left.metric(
 )
 middle.metric(
     "Fees from repeat clients",
-    "–" if shape["repeat_fee_share"] is None else f"{shape['repeat_fee_share']:.0%}",
+    formats.percent(shape["repeat_fee_share"]),
     border=True,
     help="Fees of starts in the 12 months from clients with 2 or more leads in them, "
     "÷ all fees of starts in the 12 months.",
 )
 right.metric(
     "Fees from the top five clients",
-    "–" if shape["top_five_fee_share"] is None else f"{shape['top_five_fee_share']:.0%}",
+    formats.percent(shape["top_five_fee_share"]),
     border=True,
     help="Fees of the five clients with the most fees in the 12 months, ÷ all those fees.",
 )
 st.dataframe(
     clients.relationship_shape(book),
-    hide_index=True,
+    hide_index=True, placeholder=components.MISSING,
     width="stretch",
     key="clients_shape",
     column_config={
@@ -172,8 +166,8 @@ st.dataframe(
         "clients": "Clients",
         "leads": "Leads",
         "fees": st.column_config.NumberColumn("Fees", format=MONEY),
-        "share_of_clients": st.column_config.NumberColumn("Share of clients", format=PERCENT),
-        "share_of_fees": st.column_config.NumberColumn("Share of fees", format=PERCENT),
+        "share_of_clients": components.percent_column("Share of clients"),
+        "share_of_fees": components.percent_column("Share of fees"),
     },
 )
 st.caption(
@@ -181,22 +175,24 @@ st.caption(
     "current quarter from the as-of date)."
 )
 quarters = clients.shape_by_quarter(book)
+quarter_columns = {
+    "quarter": "Quarter",
+    "to": st.column_config.DateColumn("12 months to", format="DD/MM/YYYY"),
+    "clients": "Clients",
+    "one_off": "1 lead",
+    "two_to_three": "2–3 leads",
+    "four_plus": "4+ leads",
+    "repeat_business_ratio": components.percent_column("Repeat business ratio"),
+    "fees": st.column_config.NumberColumn("Fees", format=MONEY),
+    "repeat_fee_share": components.percent_column("Share of fees from repeat clients"),
+    "top_five_fee_share": components.percent_column("Share of fees from the top five"),
+}
 st.dataframe(
     quarters,
-    hide_index=True,
+    hide_index=True, placeholder=components.MISSING,
     width="stretch",
     key="clients_shape_quarters",
-    column_config={
-        "quarter": "Quarter",
-        "to": st.column_config.DateColumn("12 months to", format="DD/MM/YYYY"),
-        "clients": "Clients",
-        "one_off": "1 lead",
-        "two_to_three": "2–3 leads",
-        "four_plus": "4+ leads",
-        "repeat_business_ratio": st.column_config.NumberColumn("Repeat business ratio", format=PERCENT),
-        "fees": st.column_config.NumberColumn("Fees", format=MONEY),
-        "repeat_fee_share": st.column_config.NumberColumn("Fees from repeat clients", format=PERCENT),
-        "top_five_fee_share": st.column_config.NumberColumn("Fees from the top five", format=PERCENT),
-    },
+    column_config=quarter_columns,
 )
-components.downloads(quarters, "relationship_shape_by_quarter", "clients_shape_download")
+components.downloads(components.as_shown(quarters, quarter_columns), "relationship_shape_by_quarter",
+                     "clients_shape_download")

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from recruit_dash import charts
+from recruit_dash import charts, formats
 from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS
 from recruit_dash.pack import coaching_pack, pack_file_name
 from recruit_dash.periods import PERIOD_KINDS, Period
@@ -43,7 +43,7 @@ from recruit_dash.ui import components, state
 # Soft colours for a coaching conversation: no red, and grey text for a small sample.
 CELL_STYLES = {"better": "background-color: #d9efe2", "around": "background-color: #eef1f5",
                "worse": "background-color: #fbe7cf", "small": "color: #8a8a8a",
-               "team": "font-weight: bold"}
+               "not_logged": "color: #8a8a8a; font-style: italic", "team": "font-weight: bold"}
 
 ingested, as_of = components.page_start("Consultants")
 model = ingested.model
@@ -69,7 +69,8 @@ def pairs_ui() -> None:
                       for pair in pairs],
             "milestone": [pair.milestone for pair in pairs]})
         edited = st.data_editor(
-            table, hide_index=True, num_rows="dynamic", key="consultants_pairs_editor",
+            table, hide_index=True, placeholder=components.MISSING, num_rows="dynamic",
+            key="consultants_pairs_editor",
             column_config={
                 "nails": st.column_config.SelectboxColumn(
                     "Nails", options=list(nails), format_func=nails.get, required=True,
@@ -86,7 +87,7 @@ def pairs_ui() -> None:
         if chosen != pairs:
             state.set_ratio_pairs(chosen)
             st.rerun()
-        st.caption("DESIGN.md's defaults until you change them. Fewer nails per milestone is "
+        st.caption("The standard pairs until you change them. Fewer nails per milestone is "
                    "better for every pair.")
 
 
@@ -105,12 +106,14 @@ def grid_ui(period: Period, as_of: date) -> None:
     config = {"Consultant": st.column_config.TextColumn("Consultant", pinned=True)}
     config |= {pair.label: st.column_config.TextColumn(pair.label, help=pair.definition)
                for pair in pairs}
-    st.dataframe(styled, hide_index=True, width="stretch", column_config=config,
-                 key="consultants_grid")
+    st.dataframe(styled, hide_index=True, placeholder=components.MISSING, width="stretch",
+                 column_config=config, key="consultants_grid")
     st.caption(f"Each cell: ratio (nails ÷ milestones) in {period.label}. Green: fewer nails per "
                "milestone than the team median; blue-grey: around it (within 10%); amber: more "
                "nails than the team — a place to talk about, not a verdict. Grey text: small "
-               f"sample (fewer than {SMALL_SAMPLE} milestones). A dash: no milestone to divide by.")
+               f"sample (fewer than {SMALL_SAMPLE} milestones). A dash: no milestone to divide by. "
+               "“Not in your data”: your data logs no activity of that kind at all, so there is "
+               "no ratio (not a ratio of 0).")
 
 
 def leaderboard_ui(period: Period, as_of: date) -> None:
@@ -128,23 +131,23 @@ def leaderboard_ui(period: Period, as_of: date) -> None:
         STAGE_LABELS[stage], format="%,d",
         help=f"Their leads reaching '{STAGE_LABELS[stage]}' in the period (activity lens).")
         for stage in STAGE_LABELS if stage in board.columns}
-    st.dataframe(board, hide_index=True, width="stretch", column_config=config,
-                 key="consultants_leaderboard")
+    st.dataframe(board, hide_index=True, placeholder=components.MISSING, width="stretch",
+                 column_config=config, key="consultants_leaderboard")
 
 
 def headline_ui(who: str, period: Period, as_of: date) -> None:
     """Draw the consultant's headline figures against the previous period of the same length."""
     figures = figure_changes(book, who, period, as_of, pairs).set_index("key")
-    cards = (("started", "Placements (starts)", "Their leads that started in the period.", "{:,.0f}"),
+    cards = (("started", "Placements (starts)", "Their leads that started in the period.", "count"),
              ("fees", "Fees from starts", "Fees of their leads that started in the period.",
-              "£{:,.0f}"),
-             ("all", "All activities", "Every activity credited to them in the period.", "{:,.0f}"))
-    for column, (key, label, definition, shape) in zip(st.columns(len(cards)), cards, strict=True):
+              "money"),
+             ("all", "All activities", "Every activity credited to them in the period.", "count"))
+    for column, (key, label, definition, kind) in zip(st.columns(len(cards)), cards, strict=True):
         now, change = (figures.at[key, "now"], figures.at[key, "change"]) if key in figures.index \
             else (0.0, 0.0)
-        column.metric(label, shape.format(now), delta=shape.format(change) if change else
-                      "no change", delta_color="normal" if change else "off", border=True,
-                      help=f"{definition} Change: against the same number of days just before.")
+        components.change_card(column, label, formats.figure(now, kind), change, kind,
+                               help=f"{definition} Change: against the same number of days just "
+                                    "before.")
 
 
 def trends_ui(who: str, period: Period, as_of: date) -> None:
@@ -170,12 +173,14 @@ def funnel_ui(who: str, period: Period, as_of: date) -> None:
     if len(comparison) < 2:
         st.info("No dated milestones in this period to compare with the team.")
         return
-    st.plotly_chart(charts.funnel_against_team_chart(comparison, who, "Step conversion against "
-                                                     "the team"), width="stretch",
+    st.plotly_chart(charts.funnel_against_team_chart(comparison, who, "Each step against the "
+                                                     "team's"), width="stretch",
                     key="consultants_funnel")
     st.markdown(f"**Where the chain leaks most.** {biggest_leak(comparison)}")
-    st.caption("Activity lens: milestones dated in the period. Step = this stage ÷ the stage "
-               f"before; a step is compared only with {SMALL_SAMPLE} or more at the stage before.")
+    st.caption("Activity lens: milestone events dated in the period. Step = events at this stage "
+               "÷ events at the stage before; it can pass 1 (more CVs sent than jobs taken in the "
+               "period), so it is a rate per event, not a share. A step is compared only with "
+               f"{SMALL_SAMPLE} or more at the stage before.")
 
 
 def targets_ui(who: str, as_of: date) -> int | None:
@@ -215,9 +220,10 @@ def targets_ui(who: str, as_of: date) -> int | None:
               "team_minimum": st.column_config.NumberColumn(
                   "Blanket team minimum", format="%,d", help=TARGET_COLUMNS_HELP["team_minimum"]),
               "from_team_median": st.column_config.CheckboxColumn(
-                  "Team median used", help=TARGET_COLUMNS_HELP["from_team_median"])}
-    st.dataframe(targets_frame(result, coming), hide_index=True, width="stretch",
-                 column_config=config, key="consultants_targets")
+                  "Team median used", help=TARGET_COLUMNS_HELP["from_team_median"]),
+              "note": st.column_config.TextColumn("Note", help=TARGET_COLUMNS_HELP["note"])}
+    st.dataframe(targets_frame(result, coming), hide_index=True, placeholder=components.MISSING,
+                 width="stretch", column_config=config, key="consultants_targets")
     on_the_way = ", ".join(f"{STAGE_LABELS[stage]} {value:,}"
                            for stage, value in result.milestones_needed.items() if value is not None)
     if on_the_way:
@@ -251,4 +257,4 @@ st.download_button(
          "previous period and their targets, on A4 for the one-to-one.")
 
 with st.expander("How these figures are counted"):
-    st.markdown(RULES)
+    components.rules(RULES)

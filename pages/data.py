@@ -41,7 +41,7 @@ for message in profile_messages(ingested):
     st.success(components.escape_markdown(message), icon=":material/task_alt:")
 
 st.subheader("What we understood")
-st.dataframe(sheets_table(ingested), hide_index=True, width="stretch")
+st.dataframe(sheets_table(ingested), hide_index=True, placeholder=components.MISSING, width="stretch")
 
 profile = state.profile()
 for report in ingested.files:
@@ -54,7 +54,9 @@ for report in ingested.files:
                 st.write(f"Header on row {sheet.header_row}: {shape_words(sheet)}. "
                          f"{sheet.rows_read:,} rows read = {sheet.rows_accepted:,} accepted + "
                          f"{sheet.rows_quarantined:,} quarantined + {sheet.rows_blank:,} blank.")
-                st.dataframe(columns_table(sheet), hide_index=True, width="stretch", column_config={
+                st.dataframe(columns_table(sheet), hide_index=True, placeholder=components.MISSING,
+                             width="stretch", column_config={
+                    "Field": None,  # the canonical id, for the command line, not for people
                     "Confidence": st.column_config.ProgressColumn(
                         "Confidence", format="%d%%", min_value=0, max_value=100,
                         help="How sure we are of the match between the header and the field."),
@@ -114,7 +116,7 @@ if quarantined.empty:
 else:
     st.caption("Rows of the sheets we used that we did not use, each with the reason. Nothing "
                "else was left out.")
-    st.dataframe(quarantined, hide_index=True, width="stretch")
+    st.dataframe(quarantined, hide_index=True, placeholder=components.MISSING, width="stretch")
     components.downloads(quarantined, "quarantined_rows", "data_quarantined")
 
 ignored_rows = quarantined_rows(ingested, ignored=True)
@@ -122,7 +124,7 @@ if not ignored_rows.empty:
     st.subheader("Rows in sheets we did not use")
     st.caption(f"{len(ignored_rows):,} rows of pivots, summaries and other sheets that are not "
                "records; the sheets table says why each sheet was not used.")
-    st.dataframe(ignored_rows, hide_index=True, width="stretch", height=200)
+    st.dataframe(ignored_rows, hide_index=True, placeholder=components.MISSING, width="stretch", height=200)
 
 issues = ingested.model.issues
 if len(issues):

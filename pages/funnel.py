@@ -8,6 +8,8 @@ from recruit_dash.funnel import (
     LENSES,
     SPLITS,
     funnel,
+    group_choices,
+    lead_groups,
     split_funnels,
     split_table,
     stage_leads,
@@ -32,22 +34,27 @@ stages = right.multiselect("Stages shown (always in ladder order)", list(STAGE_I
                            default=list(STAGE_IDS), format_func=STAGE_LABELS.get,
                            key="funnel_stages")
 where = f"as of {as_of:%d %b %Y}" if lens == "snapshot" else f"{period.label}, as of {as_of:%d %b %Y}"
-st.caption(f"**{lens.title()} lens** — {LENS_HELP[lens]} Step = this stage ÷ the stage above; "
-           "of first = this stage ÷ the first stage shown. Fewer than 10 leads at a stage is "
-           "marked *small sample*.")
+# The activity lens counts events, not leads: a stage can hold more events than the one above.
+events = lens == "activity"
+st.caption(f"**{lens.title()} lens** — {LENS_HELP[lens]} "
+           + ("Each bar counts events; per previous stage = events at this stage ÷ events at the "
+              "stage above, which can pass 1, so it is not a share. " if events else
+              "Step = this stage ÷ the stage above; of first = this stage ÷ the first stage "
+              "shown. ")
+           + "Fewer than 10 at a stage is marked *small sample*.")
 
 result = funnel(model, lens, period, as_of, stages, standing)
 frame = result.frame()
 if frame.empty or not frame["count"].any():
     st.info("No leads in this lens and period. Try a longer period or another lens.")
 elif split is None:
-    st.plotly_chart(charts.funnel_chart(frame, f"{lens.title()} funnel — {where}"),
+    st.plotly_chart(charts.funnel_chart(frame, f"{lens.title()} funnel — {where}", events),
                     width="stretch", key="funnel_chart")
 else:
     groups = split_funnels(model, lens, period, as_of, split, stages, standing=standing)
-    st.plotly_chart(charts.split_chart(groups, f"{lens.title()} funnel by {split} — {where}"),
-                    width="stretch", key="funnel_split_chart")
-    st.dataframe(split_table(groups), hide_index=True, width="stretch")
+    st.plotly_chart(charts.split_chart(groups, f"{lens.title()} funnel by {split} — {where}",
+                                       events), width="stretch", key="funnel_split_chart")
+    st.dataframe(split_table(groups), hide_index=True, placeholder=components.MISSING, width="stretch")
 
 small = [STAGE_LABELS[row.stage] for row in result.stages if row.small_sample and row.count]
 if small:
@@ -72,7 +79,8 @@ if what == "period":
                                              disabled=lens == "snapshot")
             sides.append((chosen.label, funnel(model, lens, chosen, as_of, stages, standing)))
 else:
-    options = standing.leads[what].dropna().value_counts().index.tolist()
+    groups = lead_groups(standing, what)
+    options = group_choices(standing, what)
     sides = []
     for index, (column, side) in enumerate(((first, "a"), (second, "b"))):
         if not options:
@@ -80,9 +88,9 @@ else:
         pick = column.selectbox(what.title(), options, index=min(index, len(options) - 1),
                                 key=f"funnel_compare_{side}")
         sides.append((pick, funnel(model, lens, period, as_of, stages, standing,
-                                   standing.leads[what] == pick)))
+                                   groups == pick)))
 for column, (label, side) in zip((first, second), sides, strict=False):
-    column.plotly_chart(charts.funnel_chart(side.frame(), str(label)), width="stretch",
+    column.plotly_chart(charts.funnel_chart(side.frame(), str(label), events), width="stretch",
                         key=f"funnel_compare_chart_{label}_{column is first}")
 
 st.subheader("Leads at a stage")
@@ -95,4 +103,4 @@ if rows is not None:
     components.downloads(rows, f"funnel_{pick}", "funnel_drill")
 
 with st.expander("How these figures are counted"):
-    st.markdown(RULES)
+    components.rules(RULES)

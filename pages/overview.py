@@ -5,17 +5,20 @@ from datetime import timedelta
 import streamlit as st
 
 from recruit_dash import charts, metrics
-from recruit_dash.periods import period_holding, period_to_date, same_point_before
+from recruit_dash.periods import compared_periods, period_holding
 from recruit_dash.ui import components, history, state
 
 ingested, as_of = components.page_start("Overview")
 kind = components.period_picker("overview")
-period = period_to_date(as_of, kind)
-previous = same_point_before(period, kind)
+complete = components.span_picker("overview", as_of, kind)
+period, previous = compared_periods(as_of, kind, complete)
 components.as_of_caption(as_of)
 st.subheader(period.label)
-st.caption(f"Changes compare with {previous.label}: the same number of days into the previous "
-           f"{kind}.")
+if complete:
+    st.caption(f"The last complete {kind} up to {as_of:%d %b %Y}, compared with {previous.label}.")
+else:
+    st.caption(f"This {kind} up to {as_of:%d %b %Y}, compared with {previous.label}: the same "
+               f"number of days into the previous {kind}.")
 figures = metrics.headline_figures(ingested.model, period, previous, as_of)
 components.figure_cards(figures)
 

@@ -30,12 +30,13 @@ else:
     ).rename(columns={"month": freq.title(), "leads": "Leads", "filled": "Filled", "lost": "Lost",
                       "on_hold": "On hold", "open": "Open", "open_by_stage": "Open, by furthest stage",
                       "days_to_start": "Median days lead → start"})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, placeholder=components.MISSING, width="stretch")
     components.downloads(shown, "lead_cohorts", "review_cohorts")
     st.caption("Median days from the lead date to each milestone, per cohort (leads with both "
                "dates).")
     speed = days_from_lead_table(table).rename(columns={"cohort": freq.title()})
-    st.dataframe(speed, hide_index=True, width="stretch", key="review_days_table")
+    st.dataframe(speed, hide_index=True, placeholder=components.MISSING, width="stretch",
+                 key="review_days_table")
     curve = filled_curve(model, as_of, months=12)
     if not curve.empty:
         st.plotly_chart(charts.filled_curve_chart(curve, "Share of each monthly cohort filled, by "
@@ -44,14 +45,33 @@ else:
 
 st.subheader("This quarter against the last")
 st.caption("Every funnel figure in the cohort and activity lenses: this quarter to the as-of "
-           "date against the whole of last quarter.")
+           "date against the whole of last quarter. Green: more than last quarter; red: fewer.")
 compare = quarter_on_quarter(model, as_of, standing=state.standing(ingested, as_of))
-percent = {column: st.column_config.NumberColumn(label, format="percent")
-           for column, label in (("step_this", "Step, this Q"), ("step_last", "Step, last Q"),
-                                 ("cumulative_this", "Of first, this Q"),
-                                 ("cumulative_last", "Of first, last Q"))}
-st.dataframe(compare, hide_index=True, width="stretch", column_config={
-    "lens": "Lens", "stage": "Stage", "count_this": "Leads, this Q", "count_last": "Leads, last Q",
-    "count_change": "Change", "days_to_next_this": "Median days to next, this Q",
-    "days_to_next_last": "Median days to next, last Q", **percent})
-components.downloads(compare, "quarter_on_quarter", "review_quarters")
+# The cohort lens counts leads, so a step is a share of the stage before; the activity lens
+# counts events, which can outnumber the stage before, so its step is events per event, never a %.
+LENS_TABLES = {
+    "cohort": ("Cohort lens: leads generated in the quarter and how far they got", {
+        "count_this": "Leads, this Q", "count_last": "Leads, last Q",
+        "step_this": components.percent_column("Step, this Q"),
+        "step_last": components.percent_column("Step, last Q"),
+        "cumulative_this": components.percent_column("Of first, this Q"),
+        "cumulative_last": components.percent_column("Of first, last Q")}),
+    "activity": ("Activity lens: milestone events dated in the quarter", {
+        "count_this": "Events, this Q", "count_last": "Events, last Q",
+        "step_this": st.column_config.NumberColumn("Per event at the stage before, this Q",
+                                                   format="%.2f"),
+        "step_last": st.column_config.NumberColumn("Per event at the stage before, last Q",
+                                                   format="%.2f"),
+        "cumulative_this": None, "cumulative_last": None}),
+}
+for lens, (title, lens_columns) in LENS_TABLES.items():
+    rows = compare[compare["lens"] == lens].drop(columns="lens")
+    config = {"stage": "Stage", "count_change": st.column_config.NumberColumn("Change", format="%+d"),
+              "days_to_next_this": "Median days to next, this Q",
+              "days_to_next_last": "Median days to next, last Q", **lens_columns}
+    st.markdown(f"**{title}**")
+    st.dataframe(rows.style.apply(components.change_colours, subset=["count_change"]),
+                 hide_index=True, placeholder=components.MISSING, width="stretch", column_config=config,
+                 key=f"review_quarters_{lens}")
+    components.downloads(components.as_shown(rows, config), f"quarter_on_quarter_{lens}",
+                         f"review_quarters_{lens}")

@@ -1,51 +1,75 @@
 """Stalled & today: the calls to make on the day, and the open leads nobody has moved."""
 
 import json
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from recruit_dash import queue, stalled
 from recruit_dash.ics import calls_ics
-from recruit_dash.model import STAGE_IDS, STAGE_LABELS
+from recruit_dash.model import STAGE_IDS, STAGE_LABELS, group_names, group_options
 from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Stalled & today")
 calls_tab, stalled_tab = st.tabs(["Today's calls", "Stalled leads"])
 
 with calls_tab:
-    day = st.date_input("Calls for", value=date.today(), key="today_day", format="DD/MM/YYYY",
+    day = st.date_input("Calls for", value=state.queue_day(ingested), key="today_day",
+                        format="DD/MM/YYYY",
                         help="The queue for this day: what is due on it, and what is overdue by "
-                             "then. It starts at today.")
+                             "then. It starts at today (for the sample agency, at its own last "
+                             "day).")
     items = state.queue(ingested, day)
-    people = ["Everyone", *sorted(items["consultant"].dropna().unique())]
+    people = ["Everyone", *group_options(items["consultant"], "consultant")]
     who = st.selectbox("Consultant", people, key="today_consultant")
     if who != "Everyone":
-        items = items[items["consultant"] == who]
-    cards = st.columns(4)
+        items = items[(group_names(items["consultant"], "consultant") == who).to_numpy(bool)]
+    cards = st.columns(5)
     for column, (label, urgency, help_text) in zip(cards, [
-            ("Start-day calls", 0, "Candidates starting on the day: call on the day to check "
-                                   "they started. These cannot move."),
-            ("Overdue", 1, "Calls whose day has passed: next actions, unconfirmed starts, "
-                           "missed check-ins and re-contacts."),
-            ("Due on the day", 2, "Next actions and re-contacts dated on the day."),
-            ("Coming up", 3, "Probation ends in the next 7 days, and check-ins whose window "
-                             "is open but due later.")], strict=True):
+            ("Start-day calls", queue.START_DAY, "Candidates starting on the day: call on the "
+                                                 "day to check they started. These cannot move."),
+            ("Overdue", queue.OVERDUE, "Calls whose day has passed, by 90 days or less: next "
+                                       "actions, unconfirmed starts, missed check-ins and "
+                                       "re-contacts."),
+            ("Due on the day", queue.DUE, "Next actions and re-contacts dated on the day."),
+            ("Coming up", queue.COMING_UP, "Probation ends in the next 7 days, and check-ins "
+                                           "whose window is open but due later."),
+            ("Overdue for more than 90 days", queue.LONG_OVERDUE,
+             "Calls whose day passed more than 90 days ago, listed apart below: leads to "
+             "review rather than today's first calls.")], strict=True):
         column.metric(label, f"{int((items['urgency'] == urgency).sum()):,}", help=help_text,
                       border=True)
+    old = queue.long_overdue(items)
     if items.empty:
         st.success(f"Nothing to call about on {day:%A %d %B %Y}.")
     else:
-        call_list = queue.for_people(items)
-        components.records(call_list, key="today_queue_table")
+        call_list = queue.for_people(items[~old])
+        if call_list.empty:
+            st.success(f"No call due on {day:%A %d %B %Y} or overdue by 90 days or less.")
+        else:
+            components.records(call_list, key="today_queue_table")
+        calendar_calls = queue.for_calendar(items)
         components.downloads(call_list, f"call_list_{day:%Y-%m-%d}", "today_queue",
-                             calendar=lambda: calls_ics(items, day),
-                             calendar_help="One event per call, on its day (overdue calls on the "
-                                           "day chosen), to import into Outlook, Google or Apple "
-                                           "Calendar.")
+                             calendar=lambda: calls_ics(calendar_calls, day),
+                             calendar_help=f"{len(calendar_calls):,} events: the calls due on "
+                                           "the day and coming up, each on its own day, and the "
+                                           f"calls overdue by {queue.CALENDAR_OVERDUE_DAYS} days "
+                                           "or less, on the day chosen. Older overdue calls are "
+                                           "in the CSV and Excel lists, not the calendar.")
+        st.caption(f"The calendar file holds {len(calendar_calls):,} calls: those due on the day "
+                   f"and coming up, and those overdue by {queue.CALENDAR_OVERDUE_DAYS} days or "
+                   "less (on the day chosen). Older overdue calls stay in the lists.")
+        if old.any():
+            with st.expander(f"Overdue for more than {queue.LONG_OVERDUE_DAYS} days: "
+                             f"{int(old.sum()):,}"):
+                st.caption("Calls whose day passed more than 90 days ago: most are leads to "
+                           "review or close rather than calls to make today.")
+                long_list = queue.for_people(items[old])
+                components.records(long_list, key="today_queue_long_overdue")
+                components.downloads(long_list, f"long_overdue_{day:%Y-%m-%d}",
+                                     "today_queue_long_overdue")
     with st.expander("How the queue is built"):
-        st.markdown(queue.__doc__.split("\n", 2)[2])
+        components.rules(queue.__doc__)
 
 with stalled_tab:
     components.as_of_caption(as_of)
@@ -56,7 +80,8 @@ with stalled_tab:
                                                dtype="Int64")})
         table.insert(1, "label", table["stage"].map(STAGE_LABELS))
         edited = st.data_editor(
-            table, hide_index=True, key="stall_rules_editor", disabled=["stage", "label"],
+            table, hide_index=True, placeholder=components.MISSING, key="stall_rules_editor",
+            disabled=["stage", "label"],
             column_config={"stage": None, "label": st.column_config.Column("Furthest stage"),
                            "days": st.column_config.NumberColumn(
                                "Days", min_value=0, max_value=365, step=1,
@@ -99,10 +124,22 @@ with stalled_tab:
     if leads.empty:
         st.success("No stalled leads with these filters.")
     else:
+        # Leads with no progress for months are leads to review, not a pile of today's events:
+        # they are listed apart, after the ones still worth a call this week.
+        old = (leads["days_since_progress"] > queue.LONG_OVERDUE_DAYS).fillna(False).to_numpy(bool)
+        recent = leads[~old]
         shown = stalled.for_people(leads)
-        components.records(shown, key="stalled_table")
+        components.records(stalled.for_people(recent), key="stalled_table")
+        if old.any():
+            with st.expander(f"Stalled for more than {queue.LONG_OVERDUE_DAYS} days: "
+                             f"{int(old.sum()):,}"):
+                st.caption("No progress for months: review whether these leads are still open, "
+                           "and close the ones that are not.")
+                components.records(stalled.for_people(leads[old]), key="stalled_old_table")
         components.downloads(shown, f"stalled_leads_{as_of:%Y-%m-%d}", "stalled",
-                             calendar=lambda: calls_ics(stalled.as_calls(leads), as_of),
-                             calendar_help="One event per stalled lead, on the as-of day.")
+                             calendar=lambda: calls_ics(stalled.as_calls(recent), as_of),
+                             calendar_help=f"One event on the as-of day per stalled lead with "
+                                           f"progress in the last {queue.LONG_OVERDUE_DAYS} days "
+                                           f"({len(recent):,}); older ones stay in the list.")
     with st.expander("How stalled leads are found"):
-        st.markdown(stalled.__doc__.split("\n", 2)[2])
+        components.rules(stalled.__doc__)

@@ -7,8 +7,13 @@ Rules, also shown on the Aftercare page:
 - A check-in due on day D is *done* when a dated contact with the placed candidate falls within
   D ± 3 days (for day 1, from the start date itself); *overdue* once D + 3 has passed without one;
   *due* while the as-of date is within D ± 3; *upcoming* before that.
-- A contact is any date recorded in a check-in column of the placement, or an activity linked
-  to the placement's lead. Contacts dated after the as-of date are not counted yet.
+- A contact is any date recorded in a check-in column of the placement, or a call, email,
+  message or meeting logged against the placement's lead. BD calls, CVs sent, interviews and
+  other activity are pipeline work, not a word with the placed candidate, so they never count as
+  a check-in. Contacts dated after the as-of date are not counted yet.
+- When the data has no check-in records at all (no check-in column, no such contact logged
+  against any placed lead), nobody can tell which check-ins were made: a check-in whose window
+  has closed is *not recorded* (never *overdue*), no starter is *at risk*, and the page says so.
 - A starter (started by the as-of date, still inside the schedule's last window) with no contact
   for 31 days or more is *at risk*; before the first contact, days run from the start date.
 - When the data has no placements sheet, leads with a dated start are the placements.
@@ -27,10 +32,20 @@ from recruit_dash.model import PLACEMENTS, Model, conform, lookup
 from recruit_dash.periods import to_date
 
 WINDOW_DAYS = 3
+CALENDAR_OVERDUE_DAYS = 7  # a calendar file holds misses of the last week only
 AT_RISK_DAYS = 31
 PROBATION = "probation"
-STATUSES = ("done", "due", "overdue", "upcoming")
-STATUS_LABELS = {"done": "Done", "due": "Due now", "overdue": "Overdue", "upcoming": "Upcoming"}
+NOT_RECORDED = "not_recorded"
+STATUSES = ("done", "due", "overdue", "upcoming", NOT_RECORDED)
+STATUS_LABELS = {"done": "Done", "due": "Due now", "overdue": "Overdue", "upcoming": "Upcoming",
+                 NOT_RECORDED: "Not recorded"}
+# The activity kinds that are a word with the placed candidate, when logged against their lead.
+CONTACT_KINDS = ("call", "email", "message", "meeting")
+NO_RECORDS = ("Your data has no check-in records: no check-in column on a placements sheet and no "
+              "call, email, message or meeting logged against a placed lead. So we cannot tell "
+              "which check-ins were made: past ones show as “not recorded” rather than overdue, "
+              "and no starter is flagged at risk. Map a check-in date column (such as “Day 30 "
+              "call”) on the Data page, or log calls against the lead, to follow them here.")
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,7 @@ class Aftercare:
     #                          window_start, window_end, from_start, done_on, status
     unscheduled: pd.DataFrame  # placements with no start date
     as_of: date
+    records: bool = True  # whether the data records check-ins at all (see NO_RECORDS)
 
     def at_risk(self) -> pd.DataFrame:
         return self.placements[self.placements["at_risk"]]
@@ -122,15 +138,27 @@ def placements_of(model: Model) -> pd.DataFrame:
     return conform(derived, PLACEMENTS)
 
 
+def _contact_activities(model: Model, placements: pd.DataFrame) -> pd.DataFrame:
+    """Return the dated calls, emails, messages and meetings logged against placed leads:
+    placement_id, on (any day)."""
+    linked = placements.loc[placements["lead_id"].notna(), ["placement_id", "lead_id"]]
+    activities = model.activities
+    activity = activities.loc[activities["lead_id"].notna() & activities["on"].notna()
+                              & activities["kind"].isin(CONTACT_KINDS), ["lead_id", "on"]]
+    return linked.merge(activity, on="lead_id")[["placement_id", "on"]]
+
+
+def has_checkin_records(model: Model, placements: pd.DataFrame) -> bool:
+    """Return whether the data records check-ins at all: a check-in column, or a contact
+    activity logged against a placed lead."""
+    return bool(len(model.checkins)) or not _contact_activities(model, placements).empty
+
+
 def contacts(model: Model, placements: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Return every dated contact with a placed candidate by the as-of day: placement_id, on."""
     recorded = model.checkins.loc[model.checkins["done_on"].notna(), ["placement_id", "done_on"]]
     recorded = recorded.rename(columns={"done_on": "on"})
-    linked = placements.loc[placements["lead_id"].notna(), ["placement_id", "lead_id"]]
-    activity = model.activities.loc[model.activities["lead_id"].notna()
-                                    & model.activities["on"].notna(), ["lead_id", "on"]]
-    by_lead = linked.merge(activity, on="lead_id")[["placement_id", "on"]]
-    found = pd.concat([recorded, by_lead], ignore_index=True)
+    found = pd.concat([recorded, _contact_activities(model, placements)], ignore_index=True)
     found = found[found["on"] <= to_date(as_of)]
     return found.drop_duplicates().reset_index(drop=True)
 
@@ -143,19 +171,24 @@ def aftercare(model: Model, as_of: date,
     scheduled = placements[placements["start_on"].notna()].reset_index(drop=True)
     unscheduled = placements[placements["start_on"].isna()].reset_index(drop=True)
     found = contacts(model, scheduled, as_of)
+    records = has_checkin_records(model, scheduled)
     checkins = _schedule(scheduled, schedule)
     checkins = _mark_done(checkins, found)
     checkins["status"] = np.select(
         [checkins["done_on"].notna(), checkins["window_end"] < day, checkins["window_start"] <= day],
-        ["done", "overdue", "due"], "upcoming")
+        ["done", "overdue" if records else NOT_RECORDED, "due"], "upcoming")
     latest = lookup(scheduled["placement_id"], found.groupby("placement_id")["on"].max())
     since = latest.fillna(scheduled["start_on"])
     ends = lookup(scheduled["placement_id"], checkins.groupby("placement_id")["window_end"].max())
     in_care = (scheduled["start_on"] <= day) & (day <= ends)
-    without = (day - since).dt.days
+    # With no check-in records, days without contact would only count days since the start.
+    without = (day - since).dt.days.astype("Int64")
+    if not records:
+        without = pd.Series(pd.NA, index=without.index, dtype="Int64")
+    at_risk = (in_care & (without >= AT_RISK_DAYS)).fillna(False).astype(bool)
     scheduled = scheduled.assign(last_contact_on=latest, days_without_contact=without,
-                                 at_risk=(in_care & (without >= AT_RISK_DAYS)).to_numpy())
-    return Aftercare(scheduled, checkins, unscheduled, as_of)
+                                 at_risk=at_risk.to_numpy())
+    return Aftercare(scheduled, checkins, unscheduled, as_of, records)
 
 
 def _schedule(placements: pd.DataFrame, schedule: tuple[CheckinPoint, ...]) -> pd.DataFrame:
@@ -203,8 +236,12 @@ def for_people(checkins: pd.DataFrame) -> pd.DataFrame:
     return checkins[columns].assign(status=checkins["status"].map(STATUS_LABELS))
 
 
-def as_calls(checkins: pd.DataFrame) -> pd.DataFrame:
-    """Return check-ins still to make as calls for a calendar, one event each."""
-    calls = checkins[checkins["status"] != "done"]
+def as_calls(checkins: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Return check-ins still to make as calls for a calendar, one event each: those due now or
+    coming up, and missed ones due in the last 7 days (as the call queue's calendar). Older misses
+    stay on the page, never a pile of events on one date."""
+    recent = checkins["due_on"] >= to_date(as_of) - pd.Timedelta(days=CALENDAR_OVERDUE_DAYS)
+    calls = checkins[checkins["status"].isin(["due", "upcoming"])
+                     | (checkins["status"].isin(["overdue", NOT_RECORDED]) & recent)]
     return calls.assign(what=calls["checkpoint"].astype(str) + " check-in", who=calls["candidate"],
                         kind="checkin")

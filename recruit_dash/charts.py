@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from recruit_dash import formats
 from recruit_dash.model import STAGE_IDS, STAGE_LABELS
 
 TEMPLATE_NAME = "recruit_dash"
@@ -43,17 +44,26 @@ def weekly_trend(frame: pd.DataFrame, title: str) -> go.Figure:
     return figure
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None or value != value else f"{value:.0%}"
+def _per(value: float | None) -> str:
+    return formats.DASH if formats.missing(value) else f"{value:,.2f}"
 
 
-def funnel_chart(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Return a funnel of stage counts in ladder order, each bar with both conversion bases."""
-    text = [f"{count:,} · step {_percent(step)} · of first {_percent(cumulative)}"
-            + (" · small sample" if small else "")
-            for count, step, cumulative, small in zip(frame["count"], frame["step"],
-                                                      frame["cumulative"], frame["small_sample"],
-                                                      strict=True)]
+def funnel_chart(frame: pd.DataFrame, title: str, events: bool = False) -> go.Figure:
+    """Return a funnel of stage counts in ladder order, each bar with both conversion bases. A
+    funnel of events (the activity lens) can hold more at a stage than at the one before, so its
+    bars say "events" and "per previous stage", never a share above 100%."""
+    if events:
+        text = [f"{count:,} event{'' if count == 1 else 's'}"
+                + ("" if formats.missing(step) else f" · {_per(step)} per previous stage")
+                + (" · small sample" if small else "")
+                for count, step, small in zip(frame["count"], frame["step"], frame["small_sample"],
+                                              strict=True)]
+    else:
+        text = [f"{count:,} · step {formats.percent(step)} · of first {formats.percent(cumulative)}"
+                + (" · small sample" if small else "")
+                for count, step, cumulative, small in zip(frame["count"], frame["step"],
+                                                          frame["cumulative"],
+                                                          frame["small_sample"], strict=True)]
     figure = go.Figure(go.Funnel(y=frame["label"], x=frame["count"], text=text,
                                  textinfo="text", textposition="outside",
                                  marker=dict(color=PALETTE[0]), cliponaxis=False))
@@ -75,14 +85,17 @@ def time_in_stage_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     return figure
 
 
-def split_chart(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Return grouped bars: per stage (ladder order), the count of each group."""
+def split_chart(frame: pd.DataFrame, title: str, events: bool = False) -> go.Figure:
+    """Return grouped bars: per stage (ladder order), the count of each group (events per event
+    at the first stage for a funnel of events, never a share above 100%)."""
     figure = go.Figure()
+    hover = ("%{x}: %{y:,} events (%{customdata:.2f} per event at the first stage)" if events
+             else "%{x}: %{y:,} (%{customdata:.0%} of first stage)")
     for group, rows in frame.groupby("group", sort=False):
         figure.add_trace(go.Bar(x=rows["label"], y=rows["count"], name=str(group),
-                                customdata=rows["cumulative"],
-                                hovertemplate="%{x}: %{y:,} (%{customdata:.0%} of first stage)"))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group", yaxis_title="Leads")
+                                customdata=rows["cumulative"], hovertemplate=hover))
+    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
+                         yaxis_title="Events" if events else "Leads")
     return figure
 
 
@@ -143,17 +156,20 @@ def activity_trend_chart(frame: pd.DataFrame, title: str) -> go.Figure:
 
 
 def funnel_against_team_chart(frame: pd.DataFrame, who: str, title: str) -> go.Figure:
-    """Return grouped bars of step conversion per stage (ladder order): one person's and the team's."""
+    """Return grouped bars of step conversion per stage (ladder order): one person's and the
+    team's. The steps count events (activity lens), so they read as events per event at the stage
+    before, never as a share."""
     rows = frame.iloc[1:]
+    hover = "%{x}: %{y:.2f} per event at the stage before (%{customdata:,} events)"
     figure = go.Figure([
         go.Bar(x=rows["label"], y=rows["step"], name=who, marker_color=PALETTE[0],
-               customdata=rows["count"], hovertemplate="%{x}: %{y:.0%} (%{customdata:,})"),
+               customdata=rows["count"], hovertemplate=hover),
         go.Bar(x=rows["label"], y=rows["step_team"], name="Team", marker_color="#9aa5b1",
-               customdata=rows["count_team"], hovertemplate="%{x}: %{y:.0%} (%{customdata:,})"),
+               customdata=rows["count_team"], hovertemplate=hover),
     ])
     figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
-                         yaxis=dict(title="Step conversion (this stage ÷ the stage before)",
-                                    tickformat=".0%"))
+                         yaxis=dict(title="Events per event at the stage before",
+                                    tickformat=".2f"))
     return figure
 
 

@@ -8,7 +8,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from recruit_dash import export, history, reports
+from recruit_dash import clock, export, history, reports
 from recruit_dash.funnel import LENSES
 from recruit_dash.ingest import Ingested, ingest_paths
 from recruit_dash.isolation import ingest_file_isolated
@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     importer = commands.add_parser("import", help="keep files in the upload history (DuckDB)")
     importer.add_argument("files", nargs="+", type=Path)
     importer.add_argument("--db", type=Path, required=True, help="the history file")
-    importer.add_argument("--as-of", type=_day, help="the week's as-of date (default: today)")
+    importer.add_argument("--as-of", type=_day,
+                          help="the week's as-of date (default: each file's last day in the data)")
     importer.add_argument("--json", action="store_true", help="print JSON")
 
     listing = commands.add_parser("uploads", help="list the uploads in the history")
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
         return 1 if failed else 0
     if args.command == "pack":
-        as_of = args.as_of or data_as_of(ingested.model)
+        as_of = args.as_of or data_as_of(ingested.model, clock.today())
         end = args.end or as_of
         start = args.start or end - timedelta(days=TRAILING_DAYS - 1)
         names = set(ingested.model.leads["consultant"].dropna()) | set(

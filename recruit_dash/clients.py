@@ -25,10 +25,10 @@ Rules where DESIGN.md is silent, also shown on screen:
   one of its leads, an activity naming it, a feedback answer, a placement's start.
 - **Needs a call** after 90 days without contact; **lapsed** = touched in the last 12 months but
   not in the last 90 days; after a year without contact it is a former client.
-- **`report clients`** gives the repeat business ratio and referral rate over the 12 months to the
-  as-of date, and the testimonials and scores (overall, per client, per consultant) over every
-  answer to date; on screen the client table shows scores to date, the consultant table the
-  period's.
+- **The clients report** of the command line gives the repeat business ratio and referral rate
+  over the 12 months to the as-of date, and the testimonials and scores (overall, per client, per
+  consultant) over every answer to date; on screen the client table shows scores to date, the
+  consultant table the period's.
 - **Relationship shape** groups clients by their leads in the 12 months (1, 2–3, 4+) and splits
   the fees of those 12 months by the client's group; "top five" are the five clients with the most
   fees in the 12 months.
@@ -44,8 +44,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from recruit_dash import formats
 from recruit_dash.funnel import Progress, progress
-from recruit_dash.model import STAGE_ORDER, Model
+from recruit_dash.model import STAGE_ORDER, Model, group_names
 from recruit_dash.periods import Period, period_holding, period_to_date, previous_period, same_point_before
 
 REFERRAL_WORDS: tuple[str, ...] = ("referr", "recommend", "word of mouth")
@@ -162,7 +163,10 @@ def client_book(model: Model, as_of: date, standing: Progress | None = None) -> 
     standing = standing or progress(model, as_of)
     day = pd.Timestamp(as_of)
     lead_rows = standing.leads
-    client, consultant = client_keys(lead_rows["client"]), person_keys(lead_rows["consultant"])
+    # A lead or answer with no consultant counts for "(no consultant)", so the team adds up.
+    lead_people = group_names(lead_rows["consultant"], "consultant")
+    answer_people = group_names(model.feedback["consultant"], "consultant")
+    client, consultant = client_keys(lead_rows["client"]), person_keys(lead_people)
     leads = pd.DataFrame(
         {
             "client_key": client,
@@ -178,7 +182,7 @@ def client_book(model: Model, as_of: date, standing: Progress | None = None) -> 
     answers = pd.DataFrame(
         {
             "client_key": client_keys(feedback["client"]),
-            "consultant_key": person_keys(feedback["consultant"]),
+            "consultant_key": person_keys(answer_people),
             "on": feedback["on"],
             "score": feedback["score"],
             "testimonial": feedback["testimonial"].fillna(False).astype(bool),
@@ -195,8 +199,8 @@ def client_book(model: Model, as_of: date, standing: Progress | None = None) -> 
         (client_keys(model.activities["client"]), model.activities["client"]),
     ]
     people = [
-        (consultant, lead_rows["consultant"]),
-        (answers["consultant_key"], feedback["consultant"][kept]),
+        (consultant, lead_people),
+        (answers["consultant_key"], answer_people[kept]),
     ]
     return ClientBook(as_of, leads, events, answers, touches, _names(named), _names(people))
 
@@ -490,29 +494,12 @@ class ClientFigure:
     @property
     def text(self) -> str:
         """Return the value as people read it: 45%, +32, 12; a dash when it cannot be computed."""
-        return _formatted(self.value, self.metric.format)
+        return formats.figure(self.value, self.metric.format)
 
     @property
     def change_text(self) -> str | None:
         """Return the change as people read it, or None when there is nothing to compare."""
-        if self.change is None:
-            return None
-        if not self.change:
-            return "no change"
-        if self.metric.format == "percent":
-            return f"{self.change * 100:+.0f} pts"
-        return f"{self.change:+,.0f}"
-
-
-def _formatted(value: float | None, kind: str) -> str:
-    """Return a figure as text."""
-    if value is None:
-        return "–"
-    if kind == "percent":
-        return f"{value:.0%}"
-    if kind == "score":
-        return f"{value:+.0f}" if round(value) else "0"
-    return f"{value:,.0f}"
+        return None if self.change is None else formats.signed(self.change, self.metric.format)
 
 
 def client_figures(book: ClientBook, period: Period, previous: Period) -> list[ClientFigure]:

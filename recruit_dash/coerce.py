@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import pandas as pd
 from pandas.api.extensions import take
 
+from recruit_dash import clock
 from recruit_dash.vocabulary import NO, TICKS, YES
 
 EXCEL_EPOCH_1900 = pd.Timestamp("1899-12-30")
@@ -17,8 +17,11 @@ EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
 # Serials outside this window are not plausible tracker dates (1960 to 2100).
 SERIAL_MIN, SERIAL_MAX = 21916, 73051
 
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+# A time of day after a date ("17:00", "5:00 PM", "17:00:00.000Z", "17:00+01:00") is dropped:
+# dates are days, and a milestone at 17:00 on a period's last day belongs to that period.
+_TIME = r"(?:[ T]\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+_ISO = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})" + _TIME + "$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})" + _TIME + "$")
 _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b(19|20)\d{2}\b")
@@ -69,8 +72,9 @@ def parse_dates(cells: pd.Series, *, year_hint: int | None = None,
         parsed = _parse_unique_dates([value for value in stripped if value], year_hint, notes,
                                      ticks_found, EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900)
         return pd.DataFrame({
+            # Every rule gives a day already; normalising again keeps it so whatever rule is added.
             "date": pd.Series([parsed.get(value, pd.NaT) for value in stripped],
-                              dtype="datetime64[ns]"),
+                              dtype="datetime64[ns]").dt.normalize(),
             "tick": [value in ticks_found for value in stripped],
             "filled": [bool(value) for value in stripped],
             "relative": [bool(RELATIVE.match(value)) for value in stripped],
@@ -114,19 +118,24 @@ def _parse_unique_dates(uniques: list[str], year_hint: int | None, notes: list[s
         elif _SERIAL.match(value):
             serial = float(value)
             if SERIAL_MIN <= serial <= SERIAL_MAX:
+                # The fraction is the time of day: 45383.75 is 1 April 2024 at 18:00, a day.
                 parsed[value] = epoch + pd.to_timedelta(int(serial), unit="D")
         elif lowered in TICKS:
             ticks_found.add(value)
         else:
             loose.append(value)
     if iso:
-        stamps = pd.to_datetime(pd.Series(iso), errors="coerce", format="ISO8601")
+        # Only the day is read, so a time zone never moves a date to the day before or after.
+        days = [_ISO.match(value).group(1) for value in iso]
+        stamps = pd.to_datetime(pd.Series(days), errors="coerce", format="ISO8601")
         parsed.update(zip(iso, stamps, strict=True))
     if numeric:
         parsed.update(_numeric_dates(numeric, notes))
     if loose:
         parsed.update(_loose_dates(loose, year_hint, notes))
-    return parsed
+    # A year like 0001 or 9999 is a typo, and beyond the days a date column can hold: not a date.
+    return {value: stamp for value, stamp in parsed.items()
+            if pd.isna(stamp) or pd.Timestamp.min <= stamp <= pd.Timestamp.max}
 
 
 def _numeric_dates(numeric: list[tuple[str, int, int, int]], notes: list[str]) -> dict[str, pd.Timestamp]:
@@ -175,13 +184,13 @@ def _loose_dates(values: list[str], year_hint: int | None, notes: list[str]) -> 
         cleaned = _ORDINAL.sub(r"\1", value.replace(",", " "))
         has_year = bool(_HAS_YEAR.search(cleaned))
         if not has_year:
-            cleaned = f"{cleaned} {year_hint or date.today().year}"
+            cleaned = f"{cleaned} {year_hint or clock.today().year}"
         stamp = pd.to_datetime(cleaned, errors="coerce", dayfirst=True, format="mixed")
         if pd.notna(stamp):
             out[value] = stamp.normalize()
             yearless += not has_year
     if yearless:
-        notes.append(f"{yearless} dates have no year; placed in {year_hint or date.today().year}")
+        notes.append(f"{yearless} dates have no year; placed in {year_hint or clock.today().year}")
     return out
 
 

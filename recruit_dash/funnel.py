@@ -11,6 +11,16 @@ Rules where DESIGN.md is silent, also shown on screen:
 - Time to next stage runs from a dated stage to the lead's next dated stage further up the ladder;
   negative gaps (a log out of order) are left out and counted as a data-quality note.
 - A lost or on-hold status wins over a start (a credit note after a start is lost).
+- **The as-of date governs every lens.** A lead whose lead date is after the as-of date is not
+  generated yet: it is in no lens, and none of its stages counts, not even a tick. A stage dated
+  after the as-of date is planned, not reached. A lead with no lead date at all counts as
+  generated (nothing places it later), and its ticks count.
+- Every generated lead has reached *Lead generated*, recorded or not: a lead with no stage
+  recorded stands there, so the snapshot's Lead generated row counts every open lead.
+- In the activity lens, time to next stage is measured from the period's own events (to the
+  lead's next dated stage, by the as-of date).
+- A lead with no consultant, client, source, role or lead date is split as "(no consultant)",
+  "(no client)", "(no source)", "(no role)" or "(no date)", and counted in every total.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from recruit_dash.model import (
     STAGE_LABELS,
     STAGE_ORDER,
     Model,
+    group_names,
     lookup,
 )
 from recruit_dash.periods import Period, period_holding, period_to_date, previous_period, to_date
@@ -50,7 +61,9 @@ class Progress:
     """Each lead's standing on a day, held as integer codes so that every funnel is a few numpy
     passes: lead row i has code i; stage columns follow the ladder."""
 
-    leads: pd.DataFrame  # lead_id, consultant, client, source, role, lead_on, furthest, outcome
+    # lead_id, consultant, client, source, role, lead_on, furthest, outcome, generated; a lead
+    # generated after the day has furthest -1 and no outcome.
+    leads: pd.DataFrame
     dated: pd.DataFrame  # code, stage, order, reached_on, days_to_next: dated milestones by the day
     recorded: np.ndarray  # bool [lead, stage]: recorded by the day (ticks included)
     as_of: date
@@ -60,23 +73,34 @@ def progress(model: Model, as_of: date) -> Progress:
     """Return every lead's furthest stage and outcome as of a day, and its dated milestones."""
     day = to_date(as_of)
     milestones = model.milestones
-    reached = milestones[milestones["reached_on"].isna() | (milestones["reached_on"] <= day)]
     leads = model.leads[["lead_id", "consultant", "client", "source", "role", "outcome",
                          "created_on"]].reset_index(drop=True)
     code_of = pd.Series(np.arange(len(leads)), index=leads["lead_id"].to_numpy())
     code_of = code_of[~code_of.index.duplicated()]
-    codes = reached["lead_id"].map(code_of)
-    reached = reached.assign(code=codes).dropna(subset=["code"])
+    # The lead date comes from every lead milestone, planned or not: a lead dated after the day
+    # must be known as such even though its lead milestone is not reached yet.
+    lead_rows = milestones[(milestones["stage"] == "lead") & milestones["reached_on"].notna()]
+    first_dates = lead_rows.assign(code=lead_rows["lead_id"].map(code_of)).dropna(
+        subset=["code"]).groupby("code")["reached_on"].min()
+    lead_on = pd.Series(pd.NaT, index=leads.index, dtype="datetime64[ns]")
+    lead_on.iloc[first_dates.index.to_numpy(dtype="int64")] = first_dates.to_numpy()
+    lead_on = lead_on.fillna(leads["created_on"])
+    # A lead with no lead date at all cannot be placed in time, so it counts as generated.
+    generated = ~(lead_on > day).to_numpy(bool)
+    codes = milestones["lead_id"].map(code_of)
+    reached = milestones.assign(code=codes).dropna(subset=["code"])
+    reached = reached[(reached["reached_on"].isna() | (reached["reached_on"] <= day))
+                      & generated[reached["code"].to_numpy(dtype="int64")]]
     code = reached["code"].to_numpy(dtype="int64")
     order = reached["stage"].map(STAGE_ORDER).to_numpy(dtype="int64")
     recorded = np.zeros((len(leads), len(STAGE_IDS)), dtype=bool)
     recorded[code, order] = True
-    furthest = np.full(len(leads), -1, dtype="int64")
+    # Being in the tracker by the day is being a lead: a lead with no stage recorded stands at
+    # the first rung, so the snapshot counts every open lead.
+    recorded[generated, STAGE_ORDER["lead"]] = True
+    furthest = np.where(generated, 0, -1).astype("int64")
     np.maximum.at(furthest, code, order)
-    lead_dates = reached[(reached["stage"] == "lead") & reached["reached_on"].notna()]
-    lead_on = pd.Series(pd.NaT, index=leads.index, dtype="datetime64[ns]")
-    lead_on.iloc[lead_dates["code"].to_numpy(dtype="int64")] = lead_dates["reached_on"].to_numpy()
-    leads = leads.assign(lead_on=lead_on.fillna(leads["created_on"]), furthest=furthest)
+    leads = leads.assign(lead_on=lead_on, furthest=furthest, generated=generated)
     dated_start = np.zeros(len(leads), dtype=bool)
     starts = milestones[(milestones["stage"] == "started") & milestones["reached_on"].notna()]
     dated_start[starts["lead_id"].map(code_of).dropna().to_numpy(dtype="int64")] = True
@@ -85,8 +109,10 @@ def progress(model: Model, as_of: date) -> Progress:
     # but one whose start date is still to come is open until that day.
     placed = (leads["outcome"] == FILLED).fillna(False).to_numpy(bool)
     filled = (furthest >= started) | (placed & ~dated_start)
-    leads["outcome"] = np.where(leads["outcome"].isin([LOST, ON_HOLD]), leads["outcome"],
-                                np.where(filled, FILLED, OPEN))
+    closed = leads["outcome"].isin([LOST, ON_HOLD]).fillna(False).to_numpy(bool)
+    outcome = np.where(closed, leads["outcome"].astype(object), np.where(filled, FILLED, OPEN))
+    # A lead not generated yet has no outcome on the day: it is in no lens and on no list.
+    leads["outcome"] = np.where(generated, outcome, None)
     dated = reached.dropna(subset=["reached_on"])
     dated = pd.DataFrame({"code": dated["code"].to_numpy(dtype="int64"),
                           "order": dated["stage"].map(STAGE_ORDER).to_numpy(dtype="int64"),
@@ -151,9 +177,12 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
     standing = standing or progress(model, as_of)
     shown = ordered_stages(stages)
     leads = standing.leads
-    allowed = np.ones(len(leads), dtype=bool) if population is None else population.to_numpy(bool)
+    # A population built from a column with blanks holds NA: such a lead is outside it.
+    allowed = (np.ones(len(leads), dtype=bool) if population is None
+               else pd.Series(population).fillna(False).to_numpy(bool))
     if lens == "cohort":
-        members = allowed & period.contains(leads["lead_on"]).to_numpy(bool)
+        members = (allowed & leads["generated"].to_numpy(bool)
+                   & period.contains(leads["lead_on"]).fillna(False).to_numpy(bool))
     elif lens == "snapshot":
         members = allowed & (leads["outcome"] == OPEN).to_numpy()
     else:
@@ -163,7 +192,7 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
     notes: list[str] = []
     codes, at_stage, skipped = {}, {}, {}
     if lens == "activity":
-        events = dated[period.contains(dated["reached_on"]).to_numpy(bool)]
+        events = dated[period.contains(dated["reached_on"]).fillna(False).to_numpy(bool)]
         for stage in shown:
             codes[stage] = events.loc[events["order"] == STAGE_ORDER[stage], "code"].to_numpy()
         undated = standing.recorded[members].any(axis=0) & ~np.isin(
@@ -180,7 +209,9 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
             if skipped[stage]:
                 notes.append(f"{skipped[stage]:,} leads counted at {STAGE_LABELS[stage]} skipped "
                              "it: they recorded a later stage but not this one")
-    timing, timing_notes = _days_to_next(dated, shown)
+    # The activity lens times the period's own events; the other lenses every dated stage of
+    # their leads.
+    timing, timing_notes = _days_to_next(events if lens == "activity" else dated, shown)
     rows, first, previous = [], None, None
     for stage in shown:
         count = len(codes[stage])
@@ -220,9 +251,7 @@ def split_funnels(model: Model, lens: str, period: Period, as_of: date, by: str,
     if by not in SPLITS:
         raise ValueError(f"Unknown split {by!r}; choose one of {', '.join(SPLITS)}")
     standing = standing or progress(model, as_of)
-    keys = (standing.leads["lead_on"].dt.strftime("%Y-%m") if by == "month"
-            else standing.leads[by]).fillna("(blank)")
-    codes, names = pd.factorize(keys)
+    codes, names = pd.factorize(lead_groups(standing, by))
     if by == "month":
         chosen = np.argsort(names)[-limit:]
     else:
@@ -232,6 +261,21 @@ def split_funnels(model: Model, lens: str, period: Period, as_of: date, by: str,
         result = funnel(model, lens, period, as_of, stages, standing, pd.Series(codes == index))
         frames.append(result.frame().assign(group=names[index]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def lead_groups(standing: Progress, by: str) -> pd.Series:
+    """Return each lead's group for a split (consultant, client, source, role or lead month), a
+    blank one named as its field's blank group ("(no consultant)")."""
+    if by not in SPLITS:
+        raise ValueError(f"Unknown split {by!r}; choose one of {', '.join(SPLITS)}")
+    keys = (standing.leads["lead_on"].dt.strftime("%Y-%m") if by == "month"
+            else standing.leads[by])
+    return group_names(keys, by)
+
+
+def group_choices(standing: Progress, by: str) -> list[str]:
+    """Return the groups of a split, most leads first (a blank group included), for a picker."""
+    return lead_groups(standing, by).value_counts(sort=True).index.tolist()
 
 
 def split_table(groups: pd.DataFrame) -> pd.DataFrame:

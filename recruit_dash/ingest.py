@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recruit_dash import validation
+from recruit_dash import clock, validation
 from recruit_dash.coerce import (
     clean_names,
     clean_text,
@@ -884,7 +884,7 @@ def _one_milestone_per_stage(milestones: pd.DataFrame) -> pd.DataFrame:
 
 def _with_outcome(leads: pd.DataFrame, milestones: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
     """Return leads whose outcome is filled once a start is recorded on or before the as-of date."""
-    as_of_stamp = pd.Timestamp(as_of or date.today())
+    as_of_stamp = pd.Timestamp(as_of or clock.today())
     started_order = STAGE_ORDER["started"]
     reached = milestones[(milestones["stage"].map(STAGE_ORDER) >= started_order)
                          & (milestones["reached_on"].isna() | (milestones["reached_on"] <= as_of_stamp))]

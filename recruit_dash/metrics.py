@@ -9,9 +9,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from recruit_dash import clock
 from recruit_dash.funnel import Progress, progress
-from recruit_dash.model import ON_HOLD, OPEN, STAGE_LABELS, STAGE_ORDER, Model, lookup
+from recruit_dash.model import ON_HOLD, OPEN, STAGE_IDS, STAGE_LABELS, Model, lookup
 from recruit_dash.periods import Period, to_date
+from recruit_dash.queue import LONG_OVERDUE_DAYS
 from recruit_dash.stalled import Stalled, StallRules, stalled_leads
 
 
@@ -120,21 +122,35 @@ def headline_figures(model: Model, period: Period, previous: Period, as_of: date
 
 
 def data_as_of(model: Model, today: date | None = None) -> date:
-    """Return the last day the data speaks of (not after today): the default as-of date."""
-    today = today or date.today()
-    stamps = [model.milestones["reached_on"], model.activities["on"], model.leads["created_on"]]
-    latest = [series[series <= to_date(today)].max() for series in stamps if len(series)]
-    latest = [stamp for stamp in latest if pd.notna(stamp)]
-    return max(latest).date() if latest else today
+    """Return the last day the data records something happening: the default as-of date.
+
+    Planned dates (a start next month, an interview booked for next week, a next action) say
+    nothing about how far the data goes, so the day comes from what is written down once it has
+    happened: lead dates, activities, feedback and check-ins done; milestone dates only when the
+    data has none of those. With `today`, days after it (typos, plans) are left out, unless
+    nothing is left, as when a file is dated ahead of this machine's clock.
+    """
+    recorded = [model.leads["created_on"], model.activities["on"], model.feedback["on"],
+                model.checkins["done_on"],
+                model.milestones.loc[model.milestones["stage"] == "lead", "reached_on"]]
+    stamps = pd.concat([series.dropna() for series in recorded if len(series)] or [pd.Series()])
+    if stamps.empty:
+        stamps = model.milestones["reached_on"].dropna()
+    if stamps.empty:
+        return today or clock.today()
+    if today is not None and (stamps <= to_date(today)).any():
+        stamps = stamps[stamps <= to_date(today)]
+    return stamps.max().date()
 
 
-def furthest_stages(model: Model, as_of: date) -> pd.Series:
-    """Return each lead's furthest stage reached by the as-of date (ticks count as reached)."""
-    milestones = model.milestones
-    reached = milestones[milestones["reached_on"].isna() | (milestones["reached_on"] <= to_date(as_of))]
-    order = reached["stage"].map(STAGE_ORDER)
-    best = reached.assign(_order=order).sort_values("_order").drop_duplicates("lead_id", keep="last")
-    return best.set_index("lead_id")["stage"]
+def furthest_stages(model: Model, as_of: date, standing: Progress | None = None) -> pd.Series:
+    """Return each lead's furthest stage reached by the as-of date, by lead id, under the funnel's
+    rules (ticks count; a planned stage or a lead generated after the day does not)."""
+    standing = standing or progress(model, as_of)
+    leads = standing.leads.drop_duplicates("lead_id")
+    leads = leads[leads["furthest"] >= 0]
+    return pd.Series(pd.Series(STAGE_IDS).to_numpy(dtype=object)[leads["furthest"].to_numpy()],
+                     index=leads["lead_id"].to_numpy(), name="stage", dtype=object)
 
 
 @dataclass(frozen=True)
@@ -150,14 +166,16 @@ def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
                     rules: StallRules | None = None, stalled: Stalled | None = None,
                     ) -> list[Attention]:
     """Return what a team lead should look at first, each with the leads behind it. Whether a
-    lead is open is judged on the as-of day (a lead that starts later is still open)."""
+    lead is open is judged on the as-of day (a lead that starts later is still open). Next actions
+    overdue, and stalled leads without progress, for more than 90 days are grouped apart at the
+    end: last year's leads must not top this week's list."""
     standing = standing or progress(model, as_of)
     leads = model.leads
     as_of_stamp = to_date(as_of)
     outcome = lookup(leads["lead_id"], standing.leads.drop_duplicates("lead_id")
                      .set_index("lead_id")["outcome"])
     open_leads = leads[outcome == OPEN]
-    stages = furthest_stages(model, as_of)
+    stages = furthest_stages(model, as_of, standing)
     columns = ["lead_id", "consultant", "client", "role", "status", "next_action_on", "fee"]
 
     def with_stage(frame: pd.DataFrame) -> pd.DataFrame:
@@ -166,6 +184,9 @@ def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
 
     in_hand = leads[outcome.isin([OPEN, ON_HOLD])]
     due = in_hand[in_hand["next_action_on"] <= as_of_stamp]
+    long_ago = as_of_stamp - timedelta(days=LONG_OVERDUE_DAYS)
+    overdue_long = due[due["next_action_on"] < long_ago]
+    due = due[due["next_action_on"] >= long_ago]
     no_next = open_leads[open_leads["next_action_on"].isna()]
     starts = model.milestones[(model.milestones["stage"] == "started")
                               & (model.milestones["reached_on"] >= as_of_stamp)
@@ -173,15 +194,18 @@ def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
     starting = leads[leads["lead_id"].isin(starts["lead_id"])].merge(
         starts[["lead_id", "reached_on"]].rename(columns={"reached_on": "start_on"}), on="lead_id")
     stalled = (stalled or stalled_leads(model, as_of, rules, standing)).leads
+    stalled = stalled[["lead_id", "consultant", "client", "role", "days_since_progress", "reason"]]
+    stalled_long = stalled["days_since_progress"] > LONG_OVERDUE_DAYS
     return [
         Attention("Next actions due or overdue",
-                  "Open and on-hold leads whose next action is dated on or before the as-of date.",
+                  "Open and on-hold leads whose next action is dated on or before the as-of date, "
+                  f"by {LONG_OVERDUE_DAYS} days or less; the most overdue first.",
                   with_stage(due).sort_values("next_action_on")),
         Attention("Stalled leads",
                   "Open leads with no progress for longer than their stage allows and no next "
-                  "action set from the as-of date; the Stalled & today page says why for each.",
-                  stalled[["lead_id", "consultant", "client", "role", "days_since_progress",
-                           "reason"]]),
+                  "action set from the as-of date, with progress in the last "
+                  f"{LONG_OVERDUE_DAYS} days; the Stalled & today page says why for each.",
+                  stalled[~stalled_long]),
         Attention("Starting in the next 7 days",
                   "Candidates whose start date falls in the week from the as-of date: call on the "
                   "day to check they started.",
@@ -190,6 +214,13 @@ def needs_attention(model: Model, as_of: date, standing: Progress | None = None,
                   "Leads open on the as-of date (not filled, lost or on hold) with no next action "
                   "date set.",
                   with_stage(no_next)),
+        Attention(f"Next actions overdue for more than {LONG_OVERDUE_DAYS} days",
+                  f"Open and on-hold leads whose next action was due more than {LONG_OVERDUE_DAYS} "
+                  "days before the as-of date: leads to review or close rather than calls for "
+                  "this week.", with_stage(overdue_long).sort_values("next_action_on")),
+        Attention(f"Stalled for more than {LONG_OVERDUE_DAYS} days",
+                  f"Stalled leads whose last progress is more than {LONG_OVERDUE_DAYS} days old: "
+                  "most are leads to close or to restart.", stalled[stalled_long]),
     ]
 
 

@@ -107,6 +107,28 @@ IGNORED = "ignored"
 
 SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
 
+# The group a row with no value in a field falls in, named once so that splits, tables, filters,
+# reports and downloads agree; such rows are counted in every total, never dropped.
+BLANK_GROUPS: dict[str, str] = {
+    "consultant": "(no consultant)", "client": "(no client)", "source": "(no source)",
+    "role": "(no role)", "month": "(no date)",
+}
+NO_CONSULTANT = BLANK_GROUPS["consultant"]
+
+
+def group_names(values: pd.Series, field: str) -> pd.Series:
+    """Return a column as group names: a blank (missing or only spaces) named by its field."""
+    text = values.astype("string")
+    filled = (text.str.strip().str.len() > 0).fillna(False).to_numpy(bool)
+    return text.where(filled).fillna(BLANK_GROUPS[field]).astype(object)
+
+
+def group_options(values: pd.Series, field: str) -> list[str]:
+    """Return the distinct group names of a column, sorted, the blank group last (for a filter)."""
+    names = set(group_names(values, field))
+    blank = BLANK_GROUPS[field]
+    return sorted(names - {blank}) + ([blank] if blank in names else [])
+
 
 @dataclass(frozen=True)
 class Table:

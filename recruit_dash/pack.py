@@ -25,6 +25,7 @@ from recruit_dash.periods import Period
 from recruit_dash.ratios import (
     CREDIT_LABELS,
     DEFAULT_PAIRS,
+    NOT_IN_DATA,
     STANDING_WORDS,
     TRAILING_DAYS,
     Ledger,
@@ -293,6 +294,10 @@ def _ratios(pdf: _Pack, content: PackContent) -> None:
             "no milestones" if row.milestones == 0 else "no team figure")
         if row.small_sample and pd.notna(row.ratio):
             standing += " (small sample)"
+        if not row.activity_logged:
+            rows.append([row.label, "–", f"{row.milestones:,}", "–", "–",
+                         f"{NOT_IN_DATA}: none logged"])
+            continue
         rows.append([row.label, _count(row.activities), f"{row.milestones:,}", _ratio(row.ratio),
                      _ratio(row.team_median), standing])
     _table(pdf, ["Ratio", "Nails", "Milestones", "Ratio", "Team median", "Against the team"],
@@ -300,7 +305,8 @@ def _ratios(pdf: _Pack, content: PackContent) -> None:
     _paragraph(pdf, "Ratio = nails (activities, or offers for offers per start) in the period ÷ "
                     "milestones in the period; fewer nails per milestone is better. Around = "
                     "within 10% of the team median, the middle of every consultant's ratio for "
-                    "the same period. A ratio is blank when there was no milestone to divide by; "
+                    "the same period. A ratio is blank when there was no milestone to divide by, "
+                    "and not in your data when the data logs no activity of that kind at all; "
                     "fewer than 5 milestones is a small sample.", 8, "I")
 
 
@@ -329,7 +335,8 @@ def _funnel_and_targets_page(pdf: _Pack, content: PackContent) -> None:
     weekly = per_week(goal.needed, content.goal_period)
     rows = [[ACTIVITY_KIND_LABELS.get(kind, "All activities"), _count_or_dash(value),
              _count_or_dash(weekly[kind]), _count_or_dash(goal.team_needed[kind]),
-             "team median used" if kind in goal.from_team_median else ""]
+             NOT_IN_DATA if kind in goal.not_logged
+             else "team median used" if kind in goal.from_team_median else ""]
             for kind, value in goal.needed.items()]
     _table(pdf, ["Activity", "Needed", "Per week", "Team minimum", "Note"], rows,
            (45, 25, 25, 30, 55), text_last=True)
@@ -433,13 +440,13 @@ def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
                     label=printable(consultant))
     axis.bar(positions + width / 2, team, width, color="#bbbbbb", edgecolor="#777777",
              label="Team")
+    # Events can outnumber the stage before, so a step is a rate per event, never a percentage.
     for bar, value, count in zip(bars, mine, rows["count"], strict=True):
-        axis.text(bar.get_x() + bar.get_width() / 2, value + 0.02, f"{value:.0%}\n({count:,})",
+        axis.text(bar.get_x() + bar.get_width() / 2, value + 0.02, f"{value:.2f}\n({count:,})",
                   ha="center", fontsize=6.5)
     axis.set_xticks(positions, [printable(f"→ {label}") for label in rows["label"]], fontsize=7)
-    axis.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     axis.set_ylim(0, max(1.0, float(max(mine.max(), team.max())) + 0.2))
-    _tidy(axis, "Step conversion: this stage ÷ the stage before, milestones dated in the period")
+    _tidy(axis, "Step: events at this stage per event at the stage before, dated in the period")
     axis.legend(fontsize=7, frameon=False, loc="upper right")
     figure.tight_layout()
     return figure

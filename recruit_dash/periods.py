@@ -64,3 +64,27 @@ def same_point_before(period: Period, kind: str) -> Period:
     end = min(before.end, before.start + (period.end - period.start))
     label = before.label if end == before.end else f"{before.label} to {end:%d %b}"
     return Period(before.start, end, label)
+
+
+def last_complete(day: date, kind: str) -> Period:
+    """Return the last whole week, month or quarter up to a day (the one holding it, if it ends
+    on that day)."""
+    whole = period_holding(day, kind)
+    return whole if whole.end == day else previous_period(whole, kind)
+
+
+def to_date_is_short(day: date, kind: str) -> bool:
+    """Return whether the period to date holds under a third of its days (a Monday's week, the
+    1st of a month), too few to read as "this week": a first screen then shows the last whole one."""
+    whole = period_holding(day, kind)
+    return (day - whole.start).days + 1 < ((whole.end - whole.start).days + 1) / 3
+
+
+def compared_periods(day: date, kind: str, complete: bool) -> tuple[Period, Period]:
+    """Return the period shown and the one it is compared with: the last whole period against the
+    one before it, or the period to date against the same days of the one before."""
+    if complete:
+        shown = last_complete(day, kind)
+        return shown, previous_period(shown, kind)
+    shown = period_to_date(day, kind)
+    return shown, same_point_before(shown, kind)

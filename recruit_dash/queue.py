@@ -11,6 +11,12 @@ Rules, also shown on the Stalled & today page:
 - Lost leads whose re-contact date (their next action date) is on the day or before it.
 - Grouped by consultant; within each, calls that cannot move (start day) first, then overdue,
   then due on the day, then coming up; then the furthest stage first, then the biggest fee.
+- Calls overdue for more than 90 days are grouped apart, after everything else: a next action
+  dated last year is a lead to review, not today's first call, and must not push today's calls
+  off the top of the list.
+- The calendar file (.ics) holds the calls due on the day and those coming up, each on its own
+  day, and the calls overdue by 7 days or less, on the day. Older overdue calls stay in the list
+  and its CSV and Excel downloads, never as a pile of events on one date.
 """
 
 from __future__ import annotations
@@ -22,10 +28,22 @@ import pandas as pd
 
 from recruit_dash.aftercare import Aftercare, aftercare, contacts, placements_of
 from recruit_dash.funnel import Progress, progress
-from recruit_dash.model import LOST, ON_HOLD, OPEN, STAGE_IDS, STAGE_LABELS, STAGE_ORDER, Model
+from recruit_dash.model import (
+    LOST,
+    ON_HOLD,
+    OPEN,
+    STAGE_IDS,
+    STAGE_LABELS,
+    STAGE_ORDER,
+    Model,
+    lookup,
+)
 from recruit_dash.periods import to_date
 
 LOOKBACK_DAYS = 14
+LONG_OVERDUE_DAYS = 90
+CALENDAR_OVERDUE_DAYS = 7
+START_DAY, OVERDUE, DUE, COMING_UP, LONG_OVERDUE = 0, 1, 2, 3, 4
 PROBATION_AHEAD_DAYS = 7
 KINDS = ("next_action", "start_day", "start_unconfirmed", "probation_end", "checkin", "recontact")
 KIND_LABELS = {
@@ -33,7 +51,9 @@ KIND_LABELS = {
     "Start not confirmed", "probation_end": "Probation ends", "checkin": "Check-in",
     "recontact": "Re-contact",
 }
-URGENCY_LABELS = {0: "Today, cannot move", 1: "Overdue", 2: "Due today", 3: "Coming up"}
+URGENCY_LABELS = {START_DAY: "Today, cannot move", OVERDUE: "Overdue", DUE: "Due today",
+                  COMING_UP: "Coming up",
+                  LONG_OVERDUE: f"Overdue for more than {LONG_OVERDUE_DAYS} days"}
 COLUMNS = ["consultant", "urgency", "kind", "what", "who", "client", "lead_id", "placement_id",
            "stage", "fee", "due_on", "overdue", "days_overdue"]
 
@@ -55,8 +75,11 @@ def call_queue(model: Model, as_of: date, standing: Progress | None = None,
         return items
     items["days_overdue"] = (day - items["due_on"]).dt.days.clip(lower=0).astype("Int64")
     items["overdue"] = items["due_on"] < day
-    items["urgency"] = np.select([items["kind"] == "start_day", items["overdue"],
-                                  items["due_on"] == day], [0, 1, 2], 3)
+    items["urgency"] = np.select(
+        [items["kind"] == "start_day",
+         (items["days_overdue"].fillna(0) > LONG_OVERDUE_DAYS).to_numpy(dtype=bool),
+         items["overdue"], items["due_on"] == day], [START_DAY, LONG_OVERDUE, OVERDUE, DUE],
+        COMING_UP)
     depth = items["stage"].map(STAGE_ORDER).fillna(-1)
     items = items.assign(_depth=depth, _fee=items["fee"].astype("Float64").fillna(0),
                          _who=items["consultant"].fillna("~"))
@@ -68,8 +91,10 @@ def call_queue(model: Model, as_of: date, standing: Progress | None = None,
 def _lead_actions(model: Model, standing: Progress, day: pd.Timestamp) -> pd.DataFrame:
     """Return next actions due or overdue (open and on-hold leads) and lost leads' re-contacts."""
     leads = model.leads
-    outcome = leads["lead_id"].map(standing.leads.drop_duplicates("lead_id")
-                                   .set_index("lead_id")["outcome"])
+    # lookup keeps the outcome's text type even when no lead stands on the day (a day before
+    # the data begins), where a map would give a column of nulls that cannot be compared.
+    outcome = lookup(leads["lead_id"], standing.leads.drop_duplicates("lead_id")
+                     .set_index("lead_id")["outcome"])
     due = leads["next_action_on"] <= day
     chosen = leads[due & outcome.isin([OPEN, ON_HOLD, LOST])]
     lost = (outcome[chosen.index] == LOST).to_numpy()
@@ -145,6 +170,18 @@ def _placement_items(placements: pd.DataFrame, kind: str, what: str,
         "who": placements["candidate"], "client": placements["client"],
         "lead_id": placements["lead_id"], "placement_id": placements["placement_id"],
         "stage": "started", "fee": placements["fee"], "due_on": due})
+
+
+def long_overdue(items: pd.DataFrame) -> pd.Series:
+    """Return which calls are overdue for more than 90 days (grouped apart)."""
+    return items["urgency"] == LONG_OVERDUE
+
+
+def for_calendar(items: pd.DataFrame) -> pd.DataFrame:
+    """Return the calls a calendar file holds: due on the day or coming up, and overdue by
+    7 days or less."""
+    recent = items["days_overdue"].fillna(0) <= CALENDAR_OVERDUE_DAYS
+    return items[recent.astype(bool)]
 
 
 def for_people(items: pd.DataFrame) -> pd.DataFrame:

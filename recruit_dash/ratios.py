@@ -1,15 +1,22 @@
 """Nail-to-milestone ratios and targets from a consultant's own ratios (DESIGN.md, seed 001).
 
 Rules where DESIGN.md is silent, also shown on screen:
-- **Credit.** With credit "owner" (the default), an activity linked to a lead (it has a lead id
-  we know) counts for that lead's consultant, any other activity for the consultant who logged
-  it; with credit "author", every activity counts for the consultant who logged it. Milestones
-  always count for their lead's consultant. Rows with no consultant are left out.
+- **Credit.** Credited to the lead's consultant (the default), an activity linked to a lead (it
+  has a lead id we know) counts for that lead's consultant, any other activity for the consultant
+  who logged it; credited to whoever logged it, every activity counts for the consultant who
+  logged it. Milestones always count for their lead's consultant. Rows with no consultant count
+  for "(no consultant)": a row of its own, in every team total, but not in the team median (it is
+  not a person).
 - **Counting.** Activity lens: activities dated in the period (a weekly KPI row on its week's first
   day) and milestones dated in the period, neither after the as-of date; a lead counts once per
   stage. A tick without a date is not an event.
 - **Ratio** = activities ÷ milestones: null when there are no milestones (never infinite), 0 when
   there are milestones but no activities. Fewer than 5 milestones is a *small sample*.
+- **Not in your data.** A kind of activity the data never logs (not one activity of that kind,
+  for anyone, on any day) gives no ratio at all, never 0: it is shown as "not in your data" and
+  leaves the consultant's targets for it blank. The same holds for nails that are a stage (offers
+  per start) when the data dates no milestone of that stage. All activities are logged when the
+  data has any activity.
 - **Offers → starts** is stage to stage (there is no "offer" activity): offers made ÷ starts.
   **All activities → placements** sums every kind ÷ starts.
 - **Team median** = the median of the consultants' non-null ratios for that pair. Fewer nails per
@@ -27,19 +34,21 @@ Rules where DESIGN.md is silent, also shown on screen:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from recruit_dash.funnel import Progress, funnel, progress
+from recruit_dash.funnel import Progress, funnel, lead_groups, progress
 from recruit_dash.model import (
     ACTIVITY_KIND_IDS,
     ACTIVITY_KIND_LABELS,
+    NO_CONSULTANT,
     STAGE_IDS,
     STAGE_LABELS,
     Model,
+    group_names,
     lookup,
 )
 from recruit_dash.periods import Period, period_holding, to_date
@@ -55,6 +64,8 @@ AROUND = 0.10
 TRAILING_DAYS = 90
 BLOCK_DAYS = 28
 ALL_ACTIVITIES = "all"
+NOT_IN_DATA = "not in your data"
+NOT_LOGGED = "not_logged"  # the standing of a grid cell whose nails the data never logs
 ACTIVITY, MILESTONE = "activity", "milestone"
 BETTER, AROUND_TEAM, WORSE = "better", "around", "worse"
 STANDING_WORDS = {BETTER: "fewer nails than the team", AROUND_TEAM: "around the team",
@@ -162,6 +173,16 @@ class Ledger:
     fees: pd.DataFrame  # consultant, lead_id, started_on, fee: one row per dated start
     consultants: tuple[str, ...]
     credit: str
+    logged_kinds: frozenset[str] = frozenset()  # activity kinds with at least one activity
+    dated_stages: frozenset[str] = frozenset()  # stages with at least one dated milestone
+
+    def logs(self, pair: RatioPair) -> bool:
+        """Return whether the data logs the pair's nails at all (else its ratio is unknown)."""
+        if pair.source == MILESTONE:
+            return pair.activity in self.dated_stages
+        if pair.activity == ALL_ACTIVITIES:
+            return bool(self.logged_kinds)
+        return pair.activity in self.logged_kinds
 
 
 def ledger(model: Model, credit: str = "owner") -> Ledger:
@@ -173,14 +194,14 @@ def ledger(model: Model, credit: str = "owner") -> Ledger:
     consultant = activities["consultant"]
     if credit == "owner":
         consultant = lookup(activities["lead_id"], owners).fillna(consultant)
-    activities = pd.DataFrame({"consultant": consultant, "on": activities["on"],
-                               "kind": activities["kind"],
-                               "count": activities["count"].fillna(1.0)}).dropna(
-        subset=["consultant", "on"])
+    activities = pd.DataFrame({"consultant": group_names(consultant, "consultant"),
+                               "on": activities["on"], "kind": activities["kind"],
+                               "count": activities["count"].fillna(1.0)}).dropna(subset=["on"])
     milestones = model.milestones.dropna(subset=["reached_on"])
-    milestones = pd.DataFrame({"consultant": lookup(milestones["lead_id"], owners),
-                               "lead_id": milestones["lead_id"], "stage": milestones["stage"],
-                               "reached_on": milestones["reached_on"]}).dropna(subset=["consultant"])
+    milestones = pd.DataFrame({
+        "consultant": group_names(lookup(milestones["lead_id"], owners), "consultant"),
+        "lead_id": milestones["lead_id"], "stage": milestones["stage"],
+        "reached_on": milestones["reached_on"]})
     milestones = milestones.drop_duplicates(["lead_id", "stage", "reached_on"])
     starts = milestones[milestones["stage"] == "started"]
     fees = pd.DataFrame({"consultant": starts["consultant"], "lead_id": starts["lead_id"],
@@ -188,9 +209,15 @@ def ledger(model: Model, credit: str = "owner") -> Ledger:
                          "fee": lookup(starts["lead_id"], _lead_fees(model))})
     names = pd.concat([model.leads["consultant"], model.activities["consultant"],
                        model.placements["consultant"]]).dropna().unique()
+    people = sorted({str(name) for name in names if str(name).strip()} - {NO_CONSULTANT})
+    # The blank group comes last, so that a picker opens on a person.
+    unnamed = NO_CONSULTANT in set(activities["consultant"]) | set(milestones["consultant"])
     return Ledger(activities.reset_index(drop=True), milestones.reset_index(drop=True),
                   fees.drop_duplicates("lead_id").reset_index(drop=True),
-                  tuple(sorted(str(name) for name in names)), credit)
+                  tuple(people) + ((NO_CONSULTANT,) if unnamed else ()), credit,
+                  frozenset(model.activities["kind"].dropna().astype(str)),
+                  frozenset(model.milestones.loc[model.milestones["reached_on"].notna(), "stage"]
+                            .dropna().astype(str)))
 
 
 def _lead_owners(model: Model) -> pd.Series:
@@ -253,16 +280,21 @@ def ratio_grid(book: Ledger, period: Period, as_of: date,
     for pair in pairs:
         nails = (milestones[pair.activity] if pair.source == MILESTONE
                  else activities[pair.activity]).astype(float)
+        logged = book.logs(pair)
+        if not logged:
+            nails = nails * np.nan
         built = milestones[pair.milestone].astype(float)
         ratio = (nails / built.where(built > 0)).round(4)
+        people = ratio[ratio.index != NO_CONSULTANT]
         frames.append(pd.DataFrame({
             "consultant": list(book.consultants), "pair": pair.key, "label": pair.label,
             "activity": pair.activity, "milestone": pair.milestone, "source": pair.source,
             "activities": nails.to_numpy(), "milestones": built.to_numpy().astype(int),
-            "ratio": ratio.to_numpy(), "team_median": float(ratio.median()) if ratio.notna().any()
-            else np.nan, "lower_is_better": pair.lower_is_better}))
+            "ratio": ratio.to_numpy(),
+            "team_median": float(people.median()) if people.notna().any() else np.nan,
+            "lower_is_better": pair.lower_is_better, "activity_logged": logged}))
     columns = ["consultant", "pair", "label", "activity", "milestone", "source", "activities",
-               "milestones", "ratio", "team_median", "lower_is_better"]
+               "milestones", "ratio", "team_median", "lower_is_better", "activity_logged"]
     grid = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     return grid.assign(small_sample=grid["milestones"] < SMALL_SAMPLE,
                        against_team=against_team(grid))
@@ -286,18 +318,22 @@ def ratios_report(model: Model, as_of: date, start: date | None = None, end: dat
     """Return the `report ratios` JSON: every consultant × pair with its counts and team median."""
     end = end or as_of
     period = Period(start or trailing(end).start, end, "")
-    grid = ratio_grid(ledger(model, credit), period, as_of, pairs)
+    book = ledger(model, credit)
+    grid = ratio_grid(book, period, as_of, pairs)
     return {
         "as_of": as_of.isoformat(), "from": period.start.isoformat(), "to": period.end.isoformat(),
         "credit": credit, "small_sample_below": SMALL_SAMPLE,
         "pairs": [{**pair.to_dict(), "key": pair.key, "label": pair.label,
-                   "definition": pair.definition} for pair in pairs],
+                   "definition": pair.definition, "activity_logged": book.logs(pair)}
+                  for pair in pairs],
         "rows": [{"consultant": row["consultant"], "activity": row["activity"],
                   "milestone": row["milestone"], "source": row["source"],
                   "activities": _json_number(row["activities"]),
                   "milestones": int(row["milestones"]), "ratio": _json_number(row["ratio"]),
                   "team_median": _json_number(row["team_median"]),
-                  "small_sample": bool(row["small_sample"]), "against_team": row["against_team"]}
+                  "small_sample": bool(row["small_sample"]), "against_team": row["against_team"],
+                  "activity_logged": bool(row["activity_logged"]),
+                  "note": None if row["activity_logged"] else NOT_IN_DATA}
                  for row in grid.to_dict("records")],
     }
 
@@ -317,6 +353,7 @@ def ratio_table(grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     (ratio and the counts behind it) and, of the same shape, its standing or "small"."""
     text = grid.apply(_cell_text, axis=1) if len(grid) else pd.Series(dtype=object)
     status = grid["against_team"].where(~grid["small_sample"] | grid["ratio"].isna(), "small")
+    status = status.where(grid["activity_logged"].astype(bool), NOT_LOGGED)
     cells = grid.assign(text=text, status=status).drop_duplicates(["consultant", "pair"])
     # One column per pair, under its label; two pairs that read alike get "(2)", "(3)" added.
     labels: dict[str, str] = {}
@@ -327,8 +364,9 @@ def ratio_table(grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = list(labels)
     shown = cells.pivot(index="consultant", columns="pair", values="text")[keys].rename(columns=labels)
     flags = cells.pivot(index="consultant", columns="pair", values="status")[keys].rename(columns=labels)
-    medians = grid.drop_duplicates("pair").set_index("pair")["team_median"]
-    team = pd.DataFrame([{labels[key]: _ratio_text(medians[key]) for key in keys}],
+    first = grid.drop_duplicates("pair").set_index("pair")
+    team = pd.DataFrame([{labels[key]: _ratio_text(first.at[key, "team_median"])
+                          if first.at[key, "activity_logged"] else NOT_IN_DATA for key in keys}],
                         index=pd.Index(["Team median"], name="consultant"))
     shown = pd.concat([shown, team]).reset_index().rename(columns={"consultant": "Consultant"})
     flags = pd.concat([flags, team.map(lambda _: "team")]).reset_index(drop=True)
@@ -342,6 +380,8 @@ def _ratio_text(value: float) -> str:
 
 def _cell_text(row: pd.Series) -> str:
     """Return a grid cell: the ratio, then the counts behind it."""
+    if not row["activity_logged"]:
+        return NOT_IN_DATA
     counts = f"{row['activities']:,.0f} ÷ {row['milestones']:,}"
     flag = " · small sample" if row["small_sample"] and pd.notna(row["ratio"]) else ""
     return f"{_ratio_text(row['ratio'])} ({counts}){flag}"
@@ -459,7 +499,7 @@ def funnel_against_team(model: Model, consultant: str, period: Period, as_of: da
     dated = [row.stage for row in team.itertuples() if row.count > 0]
     team = funnel(model, "activity", period, as_of, dated, standing).frame()
     mine = funnel(model, "activity", period, as_of, dated, standing,
-                  standing.leads["consultant"] == consultant).frame()
+                  lead_groups(standing, "consultant") == consultant).frame()
     if team.empty:
         return pd.DataFrame(columns=["stage", "label", "count", "step", "cumulative",
                                      "count_team", "step_team", "cumulative_team"])
@@ -469,8 +509,11 @@ def funnel_against_team(model: Model, consultant: str, period: Period, as_of: da
 
 
 def biggest_leak(comparison: pd.DataFrame) -> str:
-    """Return, in words, the step where the consultant converts furthest below the team."""
+    """Return, in words, the step where the consultant converts furthest below the team. Steps
+    count events (activity lens), which can outnumber the stage before, so a step reads as events
+    per event ("0.6 offers per 1st interview"), never as a share."""
     rows = comparison.assign(previous=comparison["count"].shift(1),
+                             previous_stage=comparison["stage"].shift(1),
                              previous_label=comparison["label"].shift(1)).iloc[1:]
     rows = rows[(rows["previous"] >= SMALL_SAMPLE) & rows["step_team"].notna()]
     gaps = (rows["step_team"] - rows["step"].fillna(0)).astype(float)
@@ -480,13 +523,11 @@ def biggest_leak(comparison: pd.DataFrame) -> str:
     if gaps.max() <= 0:
         return "Every step converts at or above the team's rate in this period: the chain holds."
     worst = rows.loc[gaps.idxmax()]
+    mine = 0.0 if pd.isna(worst["step"]) else float(worst["step"])
     return (f"The biggest gap to the team is {worst['previous_label']} → {worst['label']}: "
-            f"{_percent(worst['step'])} of theirs go on, against {_percent(worst['step_team'])} "
-            "for the team. That step is where extra nails would pay off most.")
-
-
-def _percent(value: float | None) -> str:
-    return "0%" if value is None or pd.isna(value) else f"{value:.0%}"
+            f"{mine:,.2f} {_noun(worst['stage'], many=True)} per "
+            f"{_noun(worst['previous_stage'])} for them, against {worst['step_team']:,.2f} for "
+            "the team. That step is where extra nails would pay off most.")
 
 
 def leaderboard(book: Ledger, period: Period, as_of: date) -> pd.DataFrame:
@@ -519,6 +560,7 @@ class Targets:
     from_team_median: list[str]
     links: pd.DataFrame  # pair, label, activities, milestones, own, team_median, used, from_team_median
     notes: list[str]
+    not_logged: list[str] = field(default_factory=list)  # kinds the data never logs: no target
 
 
 def targets(book: Ledger, as_of: date, consultant: str, placements: float,
@@ -554,8 +596,14 @@ def targets(book: Ledger, as_of: date, consultant: str, placements: float,
     frame = frame.assign(used=used.to_numpy(), from_team_median=filled.to_numpy())
     notes = [f"No dated '{STAGE_LABELS[stage]}' milestones in the {TRAILING_DAYS} days, so the "
              "chain steps over it" for stage in CHAIN if stage not in chain]
+    not_logged = [pair.activity for pair in entries if not book.logs(pair)]
+    if not_logged:
+        notes.append("Not in your data: " + ", ".join(
+            ACTIVITY_KIND_LABELS.get(kind, "All activities") for kind in not_logged)
+            + " (no activity of that kind logged), so there is no target for "
+            + ("it." if len(not_logged) == 1 else "them."))
     return Targets(consultant, placements, window, needed, team_needed, milestones_needed, marked,
-                   frame, notes)
+                   frame, notes, not_logged)
 
 
 def _links_from(stage: str, links: tuple[RatioPair, ...]) -> list[str]:
@@ -626,6 +674,7 @@ def targets_report(model: Model, as_of: date, consultant: str, placements: float
         "needed": result.needed, "team_needed": result.team_needed,
         "milestones_needed": result.milestones_needed,
         "from_team_median": result.from_team_median, "notes": result.notes,
+        "activity_logged": {kind: kind not in result.not_logged for kind in result.needed},
         "links": [{"pair": row["pair"], "label": row["label"],
                    "own": _json_number(row["own"]), "team_median": _json_number(row["team_median"]),
                    "used": _json_number(row["used"]),
@@ -642,12 +691,15 @@ TARGET_COLUMNS_HELP = {
     "team_minimum": "What a blanket minimum would ask: the same chain on the team's median ratios.",
     "from_team_median": "A link of their chain had no data of their own, so the team's median "
                         "ratio stands in for it.",
+    "note": "Not in your data: the data logs no activity of this kind, so there is no ratio to "
+            "build a target from.",
 }
 
 
 def targets_frame(result: Targets, period: Period) -> pd.DataFrame:
-    """Return the targets as a table: per activity kind, needed, per week, the team minimum and
-    whether a team median stood in for one of their links."""
+    """Return the targets as a table: per activity kind, needed, per week, the team minimum,
+    whether a team median stood in for one of their links, and "not in your data" for a kind the
+    data never logs."""
     weekly = per_week(result.needed, period)
     return pd.DataFrame({
         "activity": [ACTIVITY_KIND_LABELS.get(kind, "All activities") for kind in result.needed],
@@ -655,4 +707,5 @@ def targets_frame(result: Targets, period: Period) -> pd.DataFrame:
         "per_week": pd.array(list(weekly.values()), dtype="Int64"),
         "team_minimum": pd.array(list(result.team_needed.values()), dtype="Int64"),
         "from_team_median": [kind in result.from_team_median for kind in result.needed],
+        "note": [NOT_IN_DATA if kind in result.not_logged else "" for kind in result.needed],
     })

@@ -131,7 +131,10 @@ def read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
             io.StringIO(text), sep=delimiter, header=None, dtype="str", keep_default_na=False,
             na_values=[""], skip_blank_lines=False, engine="python" if delimiter == "|" else "c",
         )
-    except (pd.errors.ParserError, ValueError) as error:
+    except pd.errors.ParserError:
+        # Rows of different widths, as a title row typed above the header: read row by row.
+        frame = _ragged_csv(text, delimiter, name)
+    except ValueError as error:
         raise WorkbookError(
             f"'{name}' could not be read as a CSV file ({error}). Open it in Excel and save it "
             "as CSV UTF-8 or as a workbook."
@@ -157,6 +160,21 @@ def read_excel_sheet(data: bytes, name: str, sheet_name: str, date1904: bool = F
             f"Sheet '{sheet_name}' of '{name}' could not be read: it may be damaged. Open the "
             "file in Excel, save a copy and upload that."
         ) from error
+
+
+def _ragged_csv(text: str, delimiter: str, name: str) -> pd.DataFrame:
+    """Return a CSV's cells when its rows differ in width, each row padded to the widest."""
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:
+        raise WorkbookError(
+            f"'{name}' could not be read as a CSV file ({error}). Open it in Excel and save it "
+            "as CSV UTF-8 or as a workbook."
+        ) from error
+    width = max((len(row) for row in rows), default=0)
+    cells = [[cell if cell != "" else None for cell in row] + [None] * (width - len(row))
+             for row in rows]
+    return pd.DataFrame(cells, columns=range(width), dtype="str")
 
 
 def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,13 +7,14 @@ from datetime import date
 
 import pandas as pd
 
-from recruit_dash.aftercare import aftercare
+from recruit_dash import clock
+from recruit_dash.aftercare import NO_RECORDS, aftercare
 from recruit_dash.clients import clients_report
 from recruit_dash.funnel import cohorts, funnel, progress
 from recruit_dash.metrics import data_as_of
 from recruit_dash.model import Model, json_value
 from recruit_dash.periods import Period, period_holding
-from recruit_dash.queue import call_queue
+from recruit_dash.queue import LONG_OVERDUE_DAYS, call_queue, long_overdue
 from recruit_dash.ratios import ratios_report, targets_report
 from recruit_dash.stalled import StallRules, stalled_leads
 
@@ -41,7 +42,7 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
            credit: str = "owner", consultant: str | None = None,
            placements: int | None = None) -> dict:
     """Return one report of DESIGN.md's command line as a JSON-ready dict."""
-    as_of = as_of or data_as_of(model)
+    as_of = as_of or data_as_of(model, clock.today())
     if kind == "funnel":
         quarter = period_holding(as_of, "quarter")
         period = Period(start or quarter.start, end or quarter.end,
@@ -72,12 +73,15 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
                     "last_progress_on", "threshold", "next_action_on"])}
     if kind == "queue":
         items = call_queue(model, as_of, standing=progress(model, as_of))
-        return {"as_of": as_of.isoformat(), "items": records(items, [
-            "kind", "lead_id", "placement_id", "consultant", "due_on", "overdue", "days_overdue",
-            "what", "client", "stage"])}
+        items = items.assign(long_overdue=long_overdue(items).astype(bool))
+        return {"as_of": as_of.isoformat(), "long_overdue_after_days": LONG_OVERDUE_DAYS,
+                "long_overdue": int(items["long_overdue"].sum()), "items": records(items, [
+                    "kind", "lead_id", "placement_id", "consultant", "due_on", "overdue",
+                    "days_overdue", "long_overdue", "what", "client", "stage"])}
     if kind == "aftercare":
         care = aftercare(model, as_of)
-        return {"as_of": as_of.isoformat(),
+        return {"as_of": as_of.isoformat(), "checkin_records": care.records,
+                "note": None if care.records else NO_RECORDS,
                 "checkins": records(care.checkins, [
                     "placement_id", "candidate", "consultant", "checkpoint", "due_on", "done_on",
                     "status"]),

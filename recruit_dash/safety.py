@@ -31,7 +31,10 @@ HEAD_SCAN_BYTES = 4_000_000
 
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{0,3})(\d*):?([A-Z]{0,3})(\d*)"')
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
-_FORMULA_NO_VALUE = re.compile(rb"</f>(?:<v\s*/>|<v></v>)?</c>|<f\b[^>]*/>(?:<v\s*/>|<v></v>)?</c>")
+# A formula cell ending with no <v>, or with an empty one: read as empty unless it is a text result.
+_FORMULA_END = re.compile(rb"(?:</f>|<f\b[^>]*/>)(<v\s*/>|<v\s*>\s*</v>)?</c>")
+_CELL_START = re.compile(rb"<c\b[^>]*>")
+_TEXT_RESULT = re.compile(rb'\bt\s*=\s*["\']str["\']')
 _ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"')
 SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -180,7 +183,7 @@ def _traps(xml: bytes, partial: bool = False) -> SheetTraps:
     """Return the traps in one worksheet's XML, using byte counts rather than a second parse."""
     traps = SheetTraps(partial=partial)
     if b"<f" in xml:
-        traps.formulas_without_value = len(_FORMULA_NO_VALUE.findall(xml))
+        traps.formulas_without_value = _formulas_without_value(xml)
     dimension = _DIMENSION.search(xml, 0, 4096)
     if dimension and dimension.group(4):
         traps.declared_rows = int(dimension.group(4))
@@ -194,3 +197,23 @@ def _traps(xml: bytes, partial: bool = False) -> SheetTraps:
                          column_number(right) - 1)
                         for left, top, right, bottom in _MERGE.findall(xml, tail)]
     return traps
+
+
+def _formulas_without_value(xml: bytes) -> int:
+    """Return how many formula cells have no saved result.
+
+    A formula whose result is the empty string (`IF(A2>5, "x", "")`) is saved by Excel as a text
+    cell (t="str") with an empty <v>: it has a result, the empty string. Only a formula with no
+    <v> at all, or an empty <v> in a cell that is not text (as scripts that never calculate write
+    it), has none."""
+    count = 0
+    for end in _FORMULA_END.finditer(xml):
+        if end.group(1) is None:
+            count += 1
+            continue
+        # Only formulas with an empty value reach here, so the look back stays rare and short.
+        start = xml.rfind(b"<c", max(0, end.start() - 100_000), end.start())
+        opening = _CELL_START.match(xml, start) if start != -1 else None
+        if opening is None or not _TEXT_RESULT.search(opening.group()):
+            count += 1
+    return count

@@ -3,7 +3,8 @@
 Rules, also shown on the Data page:
 - One import is one transaction: the upload's file name, SHA-256, as-of date, the mapping profile
   used, its sheets, and every accepted and quarantined row. A crash mid-import leaves the store
-  as it was.
+  as it was. Without an as-of date an upload is dated by its data's last day, so back-filled
+  weekly files make weeks of history.
 - The same bytes imported again change nothing ("already imported on …").
 - Uploads whose used sheets have the same names and roles are one *tracker* (a CSV file: the
   same headers and role, whatever the week's file is called). A later upload of a
@@ -35,8 +36,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from recruit_dash import clock
 from recruit_dash.funnel import progress
 from recruit_dash.ingest import FileReport, combine, ingest_file
+from recruit_dash.metrics import data_as_of
 from recruit_dash.model import (
     ACTIVITIES,
     CHECKINS,
@@ -174,9 +177,9 @@ class Store:
                     profile: str | None = None,
                     read_file: Callable[[str, bytes], tuple[FileReport, dict]] = ingest_file,
                     ) -> ImportResult:
-        """Import one file as one upload; the same bytes again change nothing."""
+        """Import one file as one upload, dated `as_of` or else by its data's last day; the same
+        bytes again change nothing."""
         digest = hashlib.sha256(data).hexdigest()
-        as_of = as_of or date.today()
         earlier = self._cursor().execute(
             "SELECT upload_id, imported_at, as_of FROM uploads WHERE sha256 = ?", [digest]).fetchone()
         if earlier:
@@ -186,7 +189,7 @@ class Store:
         report, tables = read_file(name, data)
         if not report.ok:
             return ImportResult("failed", f"{Path(name).name}: {report.error}")
-        return self._write(report, tables, digest, as_of, profile)
+        return self._write(report, tables, digest, as_of or upload_as_of(tables), profile)
 
     def _write(self, report: FileReport, tables: dict[str, pd.DataFrame], digest: str,
                as_of: date, profile: str | None) -> ImportResult:
@@ -308,7 +311,10 @@ class Store:
         frame = self._cursor().execute(
             f"SELECT upload_id, {quoted} FROM {table.name} WHERE upload_id IN ({marks})",
             upload_ids).df()
-        return conform(frame, table).assign(upload_id=frame["upload_id"].to_numpy())
+        rows = conform(frame, table)
+        # Dates are days: rows saved by an older version may still hold a time of day.
+        days = {column: rows[column].dt.normalize() for column in table.dates}
+        return rows.assign(**days, upload_id=frame["upload_id"].to_numpy())
 
     def current(self, as_of: date | None = None) -> pd.DataFrame:
         """Return the uploads that are current (not superseded), as of a day: every row of the
@@ -516,6 +522,12 @@ def _accepted_merges(uploads: pd.DataFrame) -> tuple:
         for merge in profile.merges:
             merges.setdefault((merge.field, tuple(merge.names)), merge)
     return tuple(merges.values())
+
+
+def upload_as_of(tables: dict[str, pd.DataFrame], today: date | None = None) -> date:
+    """Return the day one file's upload is dated by when none is given: its data's last day
+    (so back-filled weekly files make weeks of history, not versions of one week)."""
+    return data_as_of(combine([tables]), today or clock.today())
 
 
 def _week_start(day: date) -> date:

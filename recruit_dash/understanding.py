@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from recruit_dash.ingest import FileReport, Ingested, SheetReport
@@ -135,7 +137,10 @@ def sheets_table(ingested: Ingested) -> pd.DataFrame:
                 "Rows read": sheet.rows_read, "Accepted": sheet.rows_accepted,
                 "Quarantined": sheet.rows_quarantined, "Blank": sheet.rows_blank,
             })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if "Header row" in table.columns:
+        table["Header row"] = table["Header row"].astype("Int64")  # a row number, never "4.0"
+    return table
 
 
 def columns_table(sheet: SheetReport) -> pd.DataFrame:
@@ -152,9 +157,21 @@ def columns_table(sheet: SheetReport) -> pd.DataFrame:
             "Field": column.field if applied else None,
             "Confidence": round(column.confidence * 100) if applied else None,
             "Note": (f"might be {field_label(column.field)}: check it" if column.field and not applied
-                     else column.note),
+                     else note_words(column.note)),
         })
     return pd.DataFrame(rows)
+
+
+def note_words(note: str | None) -> str:
+    """Return a mapping note in people's words: a near match is said so, without our list of
+    synonyms, and a field id in quotes ('lead_id') becomes its label (“Lead”)."""
+    if not note:
+        return ""
+    if note.startswith("close to '"):
+        return "the nearest match to a name we know, not an exact one: check it"
+    return re.sub(r"'([a-z_]+(?::[a-z_]+)?)'", lambda found: (
+        f"“{field_label(found.group(1))}”" if field_label(found.group(1)) != found.group(1)
+        else found.group(0)), note)
 
 
 def shape_words(sheet: SheetReport) -> str:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from recruit_dash.model import ACTIVITY_KINDS, FILLED, LADDER, LOST, ON_HOLD, OPEN
+from recruit_dash.model import ACTIVITY_KINDS, FILLED, LADDER, LOST, ON_HOLD, OPEN, STAGE_ORDER
 
 # Synonyms are written normalised (see `normalise_header`). Fields shared by several roles are
 # listed under each role, because "Date" means a lead date on a tracker and an activity date on a
@@ -128,13 +128,18 @@ _status_entries: list[tuple[str, str | None, str | None]] = [
     ("resigned", "resigned", OPEN),
     ("placed", "started", FILLED), ("placement", "started", FILLED),
     ("started", "started", FILLED), ("joined", "started", FILLED), ("hired", "started", FILLED),
-    ("won", "started", FILLED), ("filled", None, FILLED),
+    ("won", "started", FILLED), ("deployed", "started", FILLED),
+    ("onboarded", "started", FILLED), ("filled", None, FILLED),
     ("probation passed", "probation", FILLED), ("probation completed", "probation", FILLED),
     ("on hold", None, ON_HOLD), ("hold", None, ON_HOLD), ("paused", None, ON_HOLD),
-    ("lost", None, LOST), ("rejected", None, LOST), ("withdrawn", None, LOST),
-    ("withdraw", None, LOST), ("whitdraw", None, LOST), ("credit note", None, LOST),
-    ("offer declined", "offer", LOST), ("declined", None, LOST), ("closed", None, LOST),
-    ("cancelled", None, LOST), ("no show", None, LOST), ("open", None, OPEN),
+    ("lost", None, LOST), ("rejected", None, LOST), ("reject", None, LOST),
+    ("withdrawn", None, LOST), ("withdrew", None, LOST), ("withdraw", None, LOST),
+    ("whitdraw", None, LOST), ("credit note", None, LOST), ("dropped", None, LOST),
+    ("dropped out", None, LOST), ("drop out", None, LOST), ("dropout", None, LOST),
+    ("offer declined", "offer", LOST), ("declined", None, LOST), ("decline", None, LOST),
+    ("closed", None, LOST), ("cancelled", None, LOST), ("canceled", None, LOST),
+    ("unsuccessful", None, LOST), ("fell through", None, LOST), ("backed out", None, LOST),
+    ("no show", None, LOST), ("open", None, OPEN),
 ]
 STATUS_VOCABULARY: dict[str, tuple[str | None, str | None]] = {
     text: (stage, outcome) for text, stage, outcome in _status_entries
@@ -143,6 +148,35 @@ for _stage in LADDER:
     for _name in (_stage.label, *_stage.synonyms):
         STATUS_VOCABULARY.setdefault(re.sub(r"[^a-z0-9]+", " ", _name.lower()).strip(),
                                      (_stage.id, OPEN))
+
+# A status not listed whole is read word by word: an outcome word anywhere in it decides ("Closed
+# Won" is won, "Offer Declined" lost), and stage words give the stage it reached. The words come
+# from the vocabulary above: outcome words are its entries with an outcome and no stage, or a
+# start that fills the lead; stage words its other entries naming a stage. Column-title synonyms
+# ("start date") and a bare "start" (awaited more often than done) are not status words.
+OUTCOME_WORDS: dict[str, tuple[str | None, str | None]] = {
+    text: (stage, outcome) for text, (stage, outcome) in STATUS_VOCABULARY.items()
+    if stage is None and outcome is not None or stage == "started" and outcome != OPEN
+}
+STAGE_WORDS: dict[str, str] = {
+    text: stage for text, (stage, outcome) in STATUS_VOCABULARY.items()
+    if stage and (outcome == OPEN or STAGE_ORDER[stage] > STAGE_ORDER["started"])
+    and text not in OUTCOME_WORDS and "date" not in text.split() and text != "start"
+}
+# "Closed" on its own is a loss; beside another outcome word ("Closed Won") that word decides.
+CLOSING_WORD = "closed"
+# When outcome words disagree the first of these wins: "Placed - withdrawn" is a fall-off.
+OUTCOME_PRECEDENCE = (LOST, ON_HOLD, FILLED, OPEN)
+# A stage or win named after one of these did not happen: "No offer", "Not hired", "Withdrawn
+# before interview", "Awaiting start".
+NEGATIONS = frozenset({"no", "not", "never", "without", "non", "before", "pre", "prior",
+                       "awaiting", "pending", "waiting", "yet"})
+NEGATION_REACH = 2  # words after a negation that it still applies to ("not yet hired")
+# A win or an offer that went to someone else is a loss: "Filled direct", "Hired elsewhere",
+# "Accepted another offer", "Lost to competitor offer".
+ELSEWHERE = frozenset({"elsewhere", "direct", "directly", "internal", "internally", "competitor",
+                       "another", "other"})
+MAX_PHRASE_WORDS = max(len(text.split()) for text in (*OUTCOME_WORDS, *STAGE_WORDS))
 
 ACTIVITY_KIND_VOCABULARY: dict[str, str] = {}
 for _kind in ACTIVITY_KINDS:
@@ -176,8 +210,55 @@ def status_meaning(value: str) -> tuple[str | None, str | None] | None:
         return None
     if key in STATUS_VOCABULARY:
         return STATUS_VOCABULARY[key]
-    # "Lost - filled direct", "Closed Lost", "Rejected by client": the first known word decides.
-    for prefix in ("lost", "on hold", "rejected", "withdrawn", "withdraw", "placed", "closed"):
-        if key.startswith(prefix + " ") or key.endswith(" " + prefix):
-            return STATUS_VOCABULARY[prefix]
-    return None
+    return _meaning_of_words(key.split())
+
+
+def _meaning_of_words(words: list[str]) -> tuple[str | None, str | None] | None:
+    """Return (stage, outcome) read from a status's words, or None when they do not say."""
+    stages: list[str] = []
+    outcomes: list[tuple[str | None, str | None]] = []
+    closing = negated = elsewhere = False
+    recognised = reach = position = 0
+    while position < len(words):
+        phrase, length = _phrase_at(words, position)
+        if phrase is None:
+            word = words[position]
+            reach = NEGATION_REACH if word in NEGATIONS else max(reach - 1, 0)
+            elsewhere |= word in ELSEWHERE
+            recognised += word in NEGATIONS or word in ELSEWHERE
+            position += 1
+            continue
+        recognised += length
+        position += length
+        if reach:
+            negated, reach = True, 0
+        elif phrase == CLOSING_WORD:
+            closing = True
+        elif phrase in OUTCOME_WORDS:
+            outcomes.append(OUTCOME_WORDS[phrase])
+        else:
+            stages.append(STAGE_WORDS[phrase])
+    found = {outcome for _, outcome in outcomes}
+    if elsewhere and (FILLED in found or {"offer", "accepted"} & set(stages)):
+        return None, LOST
+    outcome = next((choice for choice in OUTCOME_PRECEDENCE if choice in found),
+                   LOST if closing else None)
+    if outcome is None:
+        # Stage words alone must be most of the status: "Technical interview" is an interview,
+        # a note typed in the status column ("client accepted another candidate") is not.
+        if negated or not stages or 2 * recognised < len(words):
+            return None
+        stage = max(stages, key=STAGE_ORDER.__getitem__)
+        return stage, FILLED if STAGE_ORDER[stage] >= STAGE_ORDER["started"] else OPEN
+    if outcome == FILLED:
+        stages += [stage for stage, _ in outcomes if stage]
+    return max(stages, key=STAGE_ORDER.__getitem__) if stages else None, outcome
+
+
+def _phrase_at(words: list[str], position: int) -> tuple[str | None, int]:
+    """Return the longest status phrase starting at a word, and its length in words."""
+    for length in range(min(MAX_PHRASE_WORDS, len(words) - position), 0, -1):
+        phrase = " ".join(words[position:position + length])
+        if phrase in OUTCOME_WORDS or phrase in STAGE_WORDS:
+            return phrase, length
+    return None, 1

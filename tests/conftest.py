@@ -18,6 +18,11 @@ import make_fixtures  # noqa: E402
 # Tests never touch the user's upload history: every run gets its own, thrown away afterwards.
 os.environ["RECRUIT_DASH_DB"] = str(Path(tempfile.mkdtemp(prefix="recruit-dash-test-")) / "history.duckdb")
 
+# No test reads the wall clock: "today" is pinned for the whole run, the app's servers included
+# (recruit_dash.clock honours it), to the Monday after the sample agency's last day.
+PINNED_TODAY = "2026-11-23"
+os.environ["RECRUIT_DASH_TODAY"] = PINNED_TODAY
+
 SAMPLE = ROOT / "sample_data" / "lead_tracker.xlsx"
 SAMPLE_PREV = ROOT / "sample_data" / "lead_tracker_prev_week.xlsx"
 

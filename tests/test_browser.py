@@ -137,7 +137,7 @@ def test_stalled_and_today_lists_the_calls_and_downloads_the_call_list(server, b
     page.goto(server)
     page.get_by_role("link", name="Stalled & today").click()
     page.get_by_text("Calls for").wait_for(timeout=60_000)
-    card = page.locator("[data-testid=stMetric]").filter(has_text="Overdue")
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Overdue").first  # not "… 90 days"
     card.wait_for(timeout=30_000)
     assert int(card.locator("[data-testid=stMetricValue]").inner_text().replace(",", "")) > 0
     _idle(page)

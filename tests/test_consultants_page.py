@@ -57,3 +57,28 @@ def test_edited_ratio_pairs_change_the_grid():
     grid = next(frame.value for frame in at.dataframe if "Consultant" in frame.value.columns)
     assert [column for column in grid.columns if column != "Consultant"] == [
         "Emails per client meeting", "CVs sent per offer"]
+
+
+def test_a_kind_the_data_never_logs_shows_not_in_your_data_never_a_coloured_zero():
+    import json
+
+    import pandas as pd
+
+    from recruit_dash.ratios import RatioPair
+
+    at = page()
+    # The sample logs no emails at all: its emails-per-meeting ratio is unknown, not 0.
+    at.session_state["ratio_pairs"] = (RatioPair("email", "meeting"), RatioPair("cv_sent", "interview"))
+    at.run()
+    assert not at.exception
+    grid_element = next(frame for frame in at.dataframe if "Consultant" in frame.value.columns)
+    grid = grid_element.value
+    assert set(grid["Emails per client meeting"]) == {"not in your data"}  # the team median too
+    assert not grid["CVs sent per 1st interview"].eq("not in your data").any()
+    assert any("Not in your data" in caption.value for caption in at.caption)
+    targets = next(frame for frame in at.dataframe if "per_week" in frame.value.columns)
+    emails = targets.value[targets.value["activity"] == "Emails"].iloc[0]
+    assert emails["note"] == "not in your data" and pd.isna(emails["needed"])
+    # Greyed like a small sample, never green, blue-grey or amber like a real standing.
+    assert "font-style: italic" in grid_element.proto.arrow_data.styler.styles
+    assert json.loads(targets.proto.columns)["note"]["label"] == "Note"

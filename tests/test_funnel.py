@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from recruit_dash.funnel import cohorts, funnel, quarter_on_quarter, split_funnels
-from recruit_dash.model import LEADS, MILESTONES, Model, conform
+from recruit_dash.model import LEADS, MILESTONES, STAGE_ORDER, Model, conform
 from recruit_dash.periods import Period
 
 AS_OF = date(2025, 6, 30)
@@ -117,3 +117,97 @@ def test_the_filled_curve_of_a_tracker_with_no_starts_is_all_zero():
                                        "reached_on": ["2025-05-02", "2025-06-02"]}), MILESTONES)
     curve = filled_curve(Model(leads=leads, milestones=milestones), AS_OF)
     assert set(curve["cohort"]) == {"2025-05", "2025-06"} and (curve["share_filled"] == 0).all()
+
+
+@pytest.fixture(scope="module")
+def awkward() -> Model:
+    """G is generated after the as-of date (with a tick); P plans its interview after it; N has
+    no stage at all; U has no date at all; X and Y log CVs and interviews either side of Q2."""
+    leads = conform(pd.DataFrame({
+        "lead_id": ["G", "P", "N", "U", "X", "Y"],
+        "consultant": ["Ann", "Ann", None, None, "Bob", "Bob"],
+        "created_on": [None, None, "2025-05-05", None, None, None],
+        "outcome": ["open"] * 6,
+    }), LEADS)
+    events = [
+        ("G", "lead", "2025-07-10"), ("G", "shortlist", None),  # a tick on a lead not yet generated
+        ("P", "lead", "2025-05-01"), ("P", "shortlist", "2025-05-10"),
+        ("P", "interview", "2025-07-20"),  # planned
+        ("X", "lead", "2025-02-01"), ("X", "shortlist", "2025-03-01"),
+        ("X", "interview", "2025-04-10"),
+        ("Y", "lead", "2025-04-01"), ("Y", "shortlist", "2025-04-02"),
+        ("Y", "interview", "2025-04-05"),
+    ]
+    milestones = conform(pd.DataFrame(events, columns=["lead_id", "stage", "reached_on"]), MILESTONES)
+    return Model(leads=leads, milestones=milestones)
+
+
+def test_a_lead_generated_after_the_as_of_date_is_in_no_lens(awkward):
+    # Q2 runs past this as-of date, so G's lead date falls inside the period but after the day.
+    as_of = date(2025, 6, 30)
+    quarter = Period(date(2025, 4, 1), date(2025, 9, 30), "Q2-Q3")
+    for lens in ("cohort", "activity", "snapshot"):
+        result = funnel(awkward, lens, quarter, as_of)
+        codes = {int(code) for stage_codes in result.lead_codes.values() for code in stage_codes}
+        assert 0 not in codes, lens  # G is lead row 0
+    assert "2025-07" not in set(cohorts(awkward, as_of)["month"])
+
+
+def test_an_undated_tick_on_a_lead_not_yet_generated_is_not_reached(awkward):
+    from recruit_dash.funnel import progress
+    from recruit_dash.metrics import furthest_stages
+
+    standing = progress(awkward, date(2025, 6, 30))
+    g = standing.leads.set_index("lead_id").loc["G"]
+    assert g["furthest"] == -1 and pd.isna(g["outcome"]) and not g["generated"]
+    assert "G" not in furthest_stages(awkward, date(2025, 6, 30)).index
+    later = progress(awkward, date(2025, 7, 31)).leads.set_index("lead_id").loc["G"]
+    assert later["furthest"] == STAGE_ORDER["shortlist"]  # once generated, the tick counts
+
+
+def test_a_stage_dated_after_the_as_of_date_is_planned_not_reached(awkward):
+    cohort = counts(funnel(awkward, "cohort", Q2, AS_OF, ["lead", "shortlist", "interview"]))
+    activity = counts(funnel(awkward, "activity", Q2, AS_OF, ["interview"]))
+    # P, Y and N were generated in Q2 (N by its created date); only Y's interview is reached.
+    assert cohort == {"lead": 3, "shortlist": 2, "interview": 1}
+    assert activity == {"interview": 2}  # X's and Y's interviews in April; P's is planned
+    assert counts(funnel(awkward, "cohort", Q2, date(2025, 7, 31), ["interview"]))["interview"] == 2
+
+
+def test_the_snapshot_counts_every_open_lead_even_with_no_stage_recorded(awkward):
+    result = funnel(awkward, "snapshot", Q2, AS_OF)
+    lead = result.stages[0]
+    # P, N (a created date, no milestone), U (no date at all), X and Y; not G.
+    assert lead.stage == "lead" and lead.count == 5 and lead.skipped == 0
+    assert lead.at_stage == 2  # N and U stand at the first rung
+
+
+def test_the_activity_lens_times_the_periods_own_events(awkward):
+    shortlist = funnel(awkward, "activity", Q2, AS_OF, ["shortlist", "interview"]).stages[0]
+    # Y's CVs went in April, 3 days before its interview (P's interview is planned); X's went in
+    # March, outside Q2, so its 40 days are not this period's time in stage.
+    assert shortlist.count == 2 and shortlist.median_days_to_next == 3.0
+    cohort = funnel(awkward, "cohort", Period(date(2025, 1, 1), date(2025, 6, 30), "H1"), AS_OF,
+                    ["shortlist", "interview"]).stages[0]
+    assert cohort.median_days_to_next == 21.5  # the cohort lens times every stage of its leads
+
+
+def test_a_lead_with_no_consultant_is_its_own_group_and_in_the_team_total(awkward):
+    groups = split_funnels(awkward, "snapshot", Q2, AS_OF, "consultant")
+    leads = groups[groups["stage"] == "lead"].set_index("group")["count"].to_dict()
+    assert leads == {"Ann": 1, "Bob": 2, "(no consultant)": 2}
+    assert sum(leads.values()) == funnel(awkward, "snapshot", Q2, AS_OF).stages[0].count
+    months = split_funnels(awkward, "snapshot", Q2, AS_OF, "month")
+    assert "(no date)" in set(months["group"])  # U
+
+
+def test_a_population_with_blanks_in_it_does_not_crash(awkward):
+    from recruit_dash.funnel import lead_groups, progress
+
+    standing = progress(awkward, AS_OF)
+    blanks = standing.leads["consultant"] == "Ann"  # NA where the consultant is blank
+    assert blanks.isna().any()
+    ann = funnel(awkward, "cohort", Q2, AS_OF, ["lead"], standing, blanks).stages[0]
+    nobody = funnel(awkward, "cohort", Q2, AS_OF, ["lead"], standing,
+                    lead_groups(standing, "consultant") == "(no consultant)").stages[0]
+    assert (ann.count, nobody.count) == (1, 1)

@@ -18,6 +18,11 @@ def app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=120)
 
 
+def sidebar_date(at: AppTest):
+    """Return the sidebar's as-of date widget (its key names the data on screen)."""
+    return next(widget for widget in at.date_input if widget.key.startswith("sidebar_as_of"))
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_the_sample_without_an_exception(page):
     at = app()
@@ -53,7 +58,7 @@ def test_the_as_of_date_moves_the_figures():
     at.run()
     at.button_group(key="overview_period").set_value("month").run()
     november = [metric.value for metric in at.metric]
-    at.date_input(key="sidebar_as_of").set_value(date(2026, 1, 31)).run()
+    sidebar_date(at).set_value(date(2026, 1, 31)).run()
     assert not at.exception
     assert any(header.value == "January 2026" for header in at.subheader)
     assert [metric.value for metric in at.metric] != november
@@ -202,3 +207,57 @@ def test_the_quarterly_review_shows_cohorts_by_month_and_by_quarter():
     assert (monthly["Leads"] == monthly[["Filled", "Lost", "On hold", "Open"]].sum(axis=1)).all()
     at.button_group(key="review_cohort_freq").set_value("quarter").run()
     assert not at.exception and "Quarter" in at.dataframe[0].value.columns
+
+
+@pytest.mark.parametrize("today", ["2024-02-29", "2026-11-23", "2026-12-01", "2031-07-14"])
+def test_the_sample_opens_on_its_own_last_day_with_real_figures_whatever_the_day(monkeypatch, today):
+    monkeypatch.setenv("RECRUIT_DASH_TODAY", today)
+    at = app()
+    at.run()
+    assert not at.exception
+    assert sidebar_date(at).value == date(2026, 11, 20)
+    assert any("Friday 20 November 2026" in caption.value for caption in at.caption)
+    figures = {metric.label: metric.value for metric in at.metric}
+    assert int(figures["Leads generated"].replace(",", "")) > 0
+    assert int(figures["CVs sent"].replace(",", "")) > 0
+
+
+def _tracker_ending_on(day: date) -> bytes:
+    """Return a small CSV tracker whose last lead date is the given day."""
+    rows = ["Lead ID,Date generated,Consultant,Client,CVs sent,Status"]
+    for number in range(12):
+        created = day.toordinal() - number
+        rows.append(f"L{number},{date.fromordinal(created).isoformat()},Ann,Acme,"
+                    f"{date.fromordinal(created).isoformat() if number % 2 else ''},Open")
+    return "\n".join(rows).encode()
+
+
+def test_a_monday_upload_opens_on_the_last_complete_week_and_says_so(monkeypatch):
+    monkeypatch.setenv("RECRUIT_DASH_TODAY", "2026-03-10")
+    at = app()
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="data_upload").set_value(
+        [("monday.csv", _tracker_ending_on(date(2026, 3, 9)), "text/csv")]).run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert sidebar_date(at).value == date(2026, 3, 9)
+    assert [header.value for header in at.subheader][0] == "Week of 02 Mar 2026"
+    assert any(caption.value.startswith("The last complete week") for caption in at.caption)
+    assert int(at.metric[0].value) == 7  # 3-8 March; the Monday's one lead is next week's
+    at.button_group(key="overview_span_week_2026-03-09").set_value("to_date").run()
+    assert int(at.metric[0].value) == 1
+
+
+def test_after_an_upload_every_page_moves_to_the_new_datas_last_day(monkeypatch):
+    monkeypatch.setenv("RECRUIT_DASH_TODAY", "2026-11-23")
+    at = app()
+    at.run()
+    at.switch_page("pages/data.py").run()
+    sidebar_date(at).set_value(date(2026, 1, 31)).run()  # a widget touched before the upload
+    at.file_uploader(key="data_upload").set_value(
+        [("march.csv", _tracker_ending_on(date(2025, 3, 14)), "text/csv")]).run()
+    for page in ("pages/overview.py", "pages/funnel.py", "pages/consultants.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert sidebar_date(at).value == date(2025, 3, 14), page

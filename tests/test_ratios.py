@@ -16,6 +16,7 @@ from recruit_dash.ratios import (
     DEFAULT_PAIRS,
     RatioPair,
     default_goal,
+    funnel_against_team,
     ledger,
     pairs_from_dicts,
     pairs_to_dicts,
@@ -98,11 +99,13 @@ def test_a_consultant_with_no_milestones_has_a_null_ratio_not_infinity(model):
 def test_a_period_with_no_activity_gives_zero_or_null_and_does_not_crash(model):
     quiet = Period(date(2024, 1, 1), date(2024, 1, 31), "January 2024")
     grid = ratio_grid(ledger(model), quiet, AS_OF)
-    assert (grid["activities"] == 0).all() and (grid["milestones"] == 0).all()
+    logged = grid[grid["activity_logged"]]
+    assert (logged["activities"] == 0).all() and (grid["milestones"] == 0).all()
+    assert grid.loc[~grid["activity_logged"], "activities"].isna().all()  # meetings: never logged
     assert grid["ratio"].isna().all() and grid["team_median"].isna().all()
-    # Milestones without a single activity logged: the ratio is 0, not null.
-    no_calls = ratio_grid(ledger(Model(leads=model.leads, milestones=model.milestones)), JUNE, AS_OF)
-    assert row(no_calls, "Bob", "call->shortlist")["ratio"] == 0.0
+    # Calls logged by others but none by Bob, against his milestones: his ratio is 0, not null.
+    june = ratio_grid(ledger(model), Period(date(2025, 6, 3), date(2025, 6, 30), ""), AS_OF)
+    assert row(june, "Bob", "call->shortlist")["ratio"] == 0.0
     json.dumps(ratios_report(model, AS_OF, quiet.start, quiet.end), allow_nan=False)
 
 
@@ -206,3 +209,111 @@ def test_two_pairs_that_read_alike_get_a_column_each(model):
     assert list(shown.columns) == ["Consultant", "Client meetings per job registered",
                                    "Client meetings per job registered (2)"]
     assert shown.shape == flags.shape
+
+
+def without_calls(model: Model) -> Model:
+    """Return the model with no call logged at all, as in a tracker with no calls column."""
+    activities = model.activities[model.activities["kind"] != "call"].reset_index(drop=True)
+    return Model(leads=model.leads, milestones=model.milestones, activities=activities,
+                 placements=model.placements)
+
+
+def test_a_kind_the_data_never_logs_has_no_ratio_and_says_so_in_the_grid(model):
+    from recruit_dash.ratios import NOT_IN_DATA, NOT_LOGGED, ratio_table
+
+    grid = ratio_grid(ledger(without_calls(model)), JUNE, AS_OF)
+    calls = grid[grid["pair"] == "call->shortlist"]
+    assert not calls["activity_logged"].any()
+    assert calls["ratio"].isna().all() and calls["activities"].isna().all()
+    assert calls["team_median"].isna().all() and calls["against_team"].isna().all()
+    assert calls["milestones"].tolist() == [2, 3]  # Ann's and Bob's milestones still count
+    shown, flags = ratio_table(grid)
+    column = "Calls per shortlist"
+    assert set(shown[column]) == {NOT_IN_DATA}  # every consultant and the team median
+    assert set(flags[column].iloc[:-1]) == {NOT_LOGGED}  # greyed, never coloured as a standing
+    # A kind that is logged keeps its ratios, and a logged kind at zero is a real 0.
+    assert row(grid, "Bob", "cv_sent->interview")["ratio"] == 4.5
+
+
+def test_the_ratios_report_gives_null_and_says_the_kind_is_not_logged(model):
+    document = ratios_report(without_calls(model), AS_OF, JUNE.start, JUNE.end)
+    json.dumps(document, allow_nan=False)
+    calls = [item for item in document["rows"] if item["activity"] == "call"]
+    assert calls and all(item["ratio"] is None and item["activities"] is None
+                         and item["activity_logged"] is False and item["team_median"] is None
+                         and item["note"] == "not in your data" for item in calls)
+    logged = [item for item in document["rows"] if item["activity"] == "cv_sent"]
+    assert all(item["activity_logged"] is True and item["note"] is None for item in logged)
+    pairs = {pair["key"]: pair["activity_logged"] for pair in document["pairs"]}
+    assert pairs["call->shortlist"] is False and pairs["cv_sent->interview"] is True
+    assert pairs["meeting->job"] is False  # the fixture logs no client meetings either
+
+
+def test_targets_for_a_kind_the_data_never_logs_are_blank_and_say_so(model):
+    from recruit_dash.ratios import NOT_IN_DATA, targets_frame
+
+    book = ledger(without_calls(model))
+    result = targets(book, AS_OF, "Ann", 2)
+    assert result.needed["call"] is None and result.team_needed["call"] is None
+    assert "call" in result.not_logged and result.needed["cv_sent"] is not None
+    assert any(note.startswith("Not in your data:") and "Calls" in note for note in result.notes)
+    frame = targets_frame(result, Period(date(2025, 7, 1), date(2025, 7, 31), "July 2025"))
+    calls = frame[frame["activity"] == "Calls"].iloc[0]
+    assert calls["note"] == NOT_IN_DATA and pd.isna(calls["needed"])
+    assert frame.loc[frame["activity"] == "CVs sent", "note"].item() == ""
+    document = targets_report(without_calls(model), AS_OF, "Ann", 2)
+    json.dumps(document, allow_nan=False)
+    assert document["needed"]["call"] is None and document["activity_logged"]["call"] is False
+    assert document["activity_logged"]["cv_sent"] is True
+
+
+def test_the_coaching_pack_says_not_in_your_data_for_a_kind_never_logged(model):
+    import io
+
+    from pypdf import PdfReader
+
+    from recruit_dash.pack import coaching_pack
+
+    pdf = coaching_pack(without_calls(model), "Ann", JUNE.start, JUNE.end, AS_OF)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Calls per shortlist – 2 – – not in your data: none logged" in text
+
+
+def test_the_biggest_leak_reads_as_events_per_event_never_a_share_above_100():
+    from recruit_dash.ratios import biggest_leak
+
+    comparison = pd.DataFrame({
+        "stage": ["job", "shortlist", "interview"],
+        "label": ["Job registered", "CVs sent / shortlist", "1st interview arranged"],
+        "count": [10, 10, 3], "step": [None, 1.0, 0.3], "cumulative": [1.0, 1.0, 0.3],
+        "count_team": [50, 67, 30], "step_team": [None, 1.34, 0.45],
+        "cumulative_team": [1.0, 1.34, 0.6]})
+    text = biggest_leak(comparison)
+    assert "%" not in text
+    assert "Job registered → CVs sent / shortlist: 1.00 shortlists per job registered" in text
+    assert "against 1.34 for the team" in text
+
+
+def test_a_lead_or_activity_with_no_consultant_is_a_row_of_its_own_not_in_the_median(model):
+    leads = conform(pd.concat([model.leads[["lead_id", "consultant"]], pd.DataFrame(
+        {"lead_id": ["N1", "N2"], "consultant": [None, " "]})]), LEADS)
+    blank = conform(pd.DataFrame([("N1", "shortlist", "2025-06-05"), ("N2", "shortlist", "2025-06-06")],
+                                 columns=["lead_id", "stage", "reached_on"]), MILESTONES)
+    unsigned = conform(pd.DataFrame([(None, "2025-06-04", "call", 400, None)],
+                                    columns=["consultant", "on", "kind", "count", "lead_id"]),
+                       ACTIVITIES)
+    with_blanks = Model(leads=leads, milestones=pd.concat([model.milestones, blank]),
+                        activities=pd.concat([model.activities, unsigned]))
+    book = ledger(with_blanks)
+    assert book.consultants[-1] == "(no consultant)"  # last, so a picker opens on a person
+    grid = ratio_grid(book, JUNE, AS_OF)
+    nobody = row(grid, "(no consultant)", "call->shortlist")
+    assert (nobody["activities"], nobody["milestones"], nobody["ratio"]) == (400, 2, 200.0)
+    assert nobody["team_median"] == 35.0  # still the median of Ann's 20 and Bob's 50
+    shortlists = grid[grid["pair"] == "call->shortlist"]["milestones"].sum()
+    assert shortlists == 2 + 3 + 2  # Ann's, Bob's and the two without a consultant
+    report = ratios_report(with_blanks, AS_OF, JUNE.start, JUNE.end)
+    assert "(no consultant)" in {item["consultant"] for item in report["rows"]}
+    json.dumps(report, allow_nan=False)
+    theirs = funnel_against_team(with_blanks, "(no consultant)", JUNE, AS_OF).set_index("stage")
+    assert theirs.at["shortlist", "count"] == 2 and theirs.at["shortlist", "count_team"] == 7

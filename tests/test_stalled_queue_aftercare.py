@@ -121,7 +121,7 @@ def test_an_open_lead_with_no_date_is_counted_not_flagged():
 def placed(start: int | None, contacts: dict[str, int | None] | None = None,
            probation: int | None = None, lead_id: str = "L1") -> Model:
     """Return a model with one placement starting `start` days from the as-of date and check-in
-    columns done on the given offsets."""
+    columns done on the given offsets (with none given, a check-in column left blank)."""
     placements = conform(pd.DataFrame([{
         "placement_id": "P1", "lead_id": lead_id, "candidate": "Chloe Walker", "client": "Acme Ltd",
         "consultant": "Ann", "start_on": None if start is None else day(start),
@@ -129,8 +129,7 @@ def placed(start: int | None, contacts: dict[str, int | None] | None = None,
         PLACEMENTS)
     checkins = conform(pd.DataFrame([
         {"placement_id": "P1", "checkpoint": name, "done_on": None if when is None else day(when)}
-        for name, when in (contacts or {}).items()], columns=["placement_id", "checkpoint",
-                                                              "done_on"]), CHECKINS)
+        for name, when in (contacts or {"Day 30 call": None}).items()]), CHECKINS)
     leads = conform(pd.DataFrame([{"lead_id": lead_id, "consultant": "Ann", "outcome": "filled"}]),
                     LEADS)
     return Model(leads=leads, placements=placements, checkins=checkins)
@@ -274,3 +273,115 @@ def test_reports_give_designs_json_on_the_sample():
         "next_action", "start_day", "start_unconfirmed", "probation_end", "checkin", "recontact"}
     assert {row["status"] for row in care["checkins"]} == {"done", "due", "overdue", "upcoming"}
     assert all(isinstance(placement, str) for placement in care["at_risk"])
+
+
+def without_checkin_columns(*activities: tuple[str, int]) -> Model:
+    """Return one placement started 40 days before the as-of date, with no check-in column and
+    the given (kind, day offset) activities logged against its lead."""
+    model = placed(-40)
+    model.checkins = CHECKINS.empty()
+    model.activities = conform(pd.DataFrame(
+        [{"consultant": "Ann", "on": day(when), "kind": kind, "count": 1, "lead_id": "L1"}
+         for kind, when in activities], columns=["consultant", "on", "kind", "count", "lead_id"]),
+        ACTIVITIES)
+    return model
+
+
+def test_with_no_check_in_records_pipeline_activity_is_no_check_in_and_nothing_is_overdue():
+    # A CV sent and a BD call on the lead around the start: pipeline work, not check-ins.
+    model = without_checkin_columns(("cv_sent", -41), ("bd_call", -39), ("interview", -10))
+    care = aftercare(model, AS_OF)
+    assert not care.records
+    got = dict(zip(care.checkins["checkpoint"], care.checkins["status"], strict=True))
+    assert got["Day 1"] == got["Week 1"] == got["Before the start"] == "not_recorded"
+    assert got["Day 30"] == "not_recorded" and got["Day 90"] == "upcoming"
+    assert care.checkins["done_on"].isna().all()
+    assert care.at_risk().empty and care.placements["days_without_contact"].isna().all()
+    assert care.completion().empty
+    document = report("aftercare", model, as_of=AS_OF)
+    json.dumps(document, allow_nan=False)
+    assert document["checkin_records"] is False
+    assert document["note"].startswith("Your data has no check-in records")
+    assert {row["status"] for row in document["checkins"]} == {"not_recorded", "upcoming"}
+    assert document["at_risk"] == []
+
+
+@pytest.mark.parametrize(("kind", "done"), [("call", True), ("email", True), ("message", True),
+                                            ("meeting", True), ("cv_sent", False),
+                                            ("bd_call", False), ("interview", False),
+                                            ("other", False)])
+def test_only_a_call_email_message_or_meeting_on_the_lead_is_a_check_in(kind, done):
+    model = without_checkin_columns((kind, -10))  # day 30 is on day -10
+    care = aftercare(model, AS_OF)
+    day_30 = care.checkins[care.checkins["checkpoint"] == "Day 30"].iloc[0]
+    assert care.records is done
+    assert (day_30["status"] == "done") is done
+    assert report("aftercare", model, as_of=AS_OF)["checkin_records"] is done
+
+
+def test_a_check_in_column_left_blank_is_a_record_so_missed_check_ins_are_overdue():
+    care = aftercare(placed(-40), AS_OF)  # the file has a "Day 30 call" column, never filled in
+    assert care.records
+    assert set(care.checkins["status"]) == {"overdue", "upcoming"}
+    assert report("aftercare", placed(-40), as_of=AS_OF)["note"] is None
+
+
+def test_calls_overdue_for_more_than_90_days_are_grouped_apart_after_todays_calls():
+    from recruit_dash.queue import LONG_OVERDUE, OVERDUE, URGENCY_LABELS, for_people, long_overdue
+
+    model = pipeline(("ancient", [("lead", -400)], -91, "open"), ("late", [("lead", -200)], -90, "open"),
+                     ("today", [("lead", -10)], 0, "open"))
+    model.leads["fee"] = pd.array([90000, None, None], dtype="Float64")  # the biggest fee, still last
+    items = call_queue(model, AS_OF)
+    assert items["lead_id"].tolist() == ["late", "today", "ancient"]
+    assert items["urgency"].tolist() == [OVERDUE, 2, LONG_OVERDUE]
+    assert long_overdue(items).tolist() == [False, False, True]
+    assert for_people(items)["urgency"].iloc[-1] == URGENCY_LABELS[LONG_OVERDUE] == \
+        "Overdue for more than 90 days"
+    document = report("queue", model, as_of=AS_OF)
+    assert document["long_overdue"] == 1 and document["long_overdue_after_days"] == 90
+    assert {item["lead_id"]: item["long_overdue"] for item in document["items"]} == {
+        "late": False, "today": False, "ancient": True}
+
+
+def test_the_calendar_holds_todays_and_coming_calls_and_only_recent_overdue_ones():
+    from recruit_dash.queue import for_calendar
+
+    model = pipeline(("today", [("lead", -10)], 0, "open"), ("week", [("lead", -20)], -7, "open"),
+                     ("eight", [("lead", -20)], -8, "open"), ("ancient", [("lead", -400)], -200, "open"))
+    items = call_queue(model, AS_OF)
+    chosen = for_calendar(items)
+    assert set(chosen["lead_id"]) == {"today", "week"}
+    events = Calendar.from_ical(calls_ics(chosen, AS_OF)).walk("VEVENT")
+    assert len(events) == 2 and {event.decoded("dtstart") for event in events} == {AS_OF}
+    # A probation end coming up keeps its own day.
+    coming = for_calendar(call_queue(placed(-200, probation=5), AS_OF))
+    days = {event.decoded("dtstart") for event in Calendar.from_ical(
+        calls_ics(coming, AS_OF)).walk("VEVENT")}
+    assert days == {AS_OF + timedelta(days=5)}
+
+
+def test_needs_attention_groups_next_actions_and_stalls_older_than_90_days_apart():
+    from recruit_dash.metrics import needs_attention
+
+    model = pipeline(("ancient", [("lead", -400)], -91, "open"), ("late", [("lead", -30)], -90, "open"),
+                     ("dead", [("lead", -300)], None, "open"), ("slow", [("lead", -20)], None, "open"))
+    items = {item.label: item.rows["lead_id"].tolist() for item in needs_attention(model, AS_OF)}
+    assert items["Next actions due or overdue"] == ["late"]
+    assert items["Next actions overdue for more than 90 days"] == ["ancient"]
+    assert set(items["Stalled leads"]) == {"late", "slow"}  # progress within 90 days
+    assert set(items["Stalled for more than 90 days"]) == {"dead", "ancient"}
+    labels = list(items)
+    assert labels.index("Next actions overdue for more than 90 days") > labels.index(
+        "Open leads with no next action")  # the old ones come last
+
+
+def test_the_aftercare_calendar_holds_due_and_coming_check_ins_and_only_last_weeks_misses():
+    from recruit_dash.aftercare import as_calls
+
+    care = aftercare(placed(-37), AS_OF)  # week 1 missed a month ago, day 30 missed a week ago
+    calls = as_calls(care.checkins, AS_OF)
+    assert set(care.checkins["checkpoint"]) >= {"Week 1", "Day 30", "Day 90"}
+    assert set(calls["checkpoint"]) == {"Day 30", "Day 90"}
+    events = Calendar.from_ical(calls_ics(calls, AS_OF)).walk("VEVENT")
+    assert {event.decoded("dtstart") for event in events} == {AS_OF, AS_OF + timedelta(days=53)}

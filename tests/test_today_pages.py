@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from conftest import ROOT, SAMPLE
 from streamlit.testing.v1 import AppTest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from recruit_dash.aftercare import aftercare
 from recruit_dash.ingest import ingest_paths
 from recruit_dash.metrics import data_as_of
-from recruit_dash.queue import call_queue
+from recruit_dash.queue import LONG_OVERDUE, LONG_OVERDUE_DAYS, call_queue
 from recruit_dash.stalled import StallRules, stalled_leads
 
 APP = str(ROOT / "app.py")
@@ -45,15 +46,18 @@ def test_stalled_leads_are_the_engines_with_reasons_and_filters_narrow_them(samp
     expected = stalled_leads(model, as_of).leads
     at = page("pages/stalled_today.py")
     assert metric(at, "Stalled leads") == len(expected) > 0
-    shown = table(at, "reason")
-    assert shown["lead_id"].tolist() == expected["lead_id"].tolist()
+    recent, old = (frame.value for frame in at.dataframe if "reason" in frame.value.columns)
+    # Leads stalled for more than 90 days are listed apart, after the others.
+    assert (recent["days_since_progress"] <= 90).all() and (old["days_since_progress"] > 90).all()
+    shown = pd.concat([recent, old])
+    assert sorted(shown["lead_id"]) == sorted(expected["lead_id"])
     assert shown["reason"].str.contains(" days ago").all()
     assert not shown["stage"].isin(["shortlist", "lead"]).any()  # stages shown in words
     someone = expected["consultant"].iloc[0]
     at.multiselect(key="stalled_consultants").set_value([someone]).run()
     assert metric(at, "Stalled leads") == int((expected["consultant"] == someone).sum())
     at.multiselect(key="stalled_stages").set_value(["shortlist"]).run()
-    narrowed = table(at, "reason")
+    narrowed = pd.concat(frame.value for frame in at.dataframe if "reason" in frame.value.columns)
     assert set(narrowed["consultant"]) == {someone} and set(narrowed["stage"]) == {"CVs sent / shortlist"}
 
 
@@ -76,8 +80,17 @@ def test_the_call_queue_for_a_chosen_day_matches_the_engine_and_offers_the_call_
     assert metric(at, "Start-day calls") == int((expected["urgency"] == 0).sum()) == 1
     assert metric(at, "Overdue") == int((expected["urgency"] == 1).sum())
     calls = table(at, "what")
-    assert len(calls) == len(expected)
+    # Calls overdue for more than 90 days are listed apart, under their own expander.
+    old = expected["urgency"] == LONG_OVERDUE
+    assert len(calls) == int((~old).sum()) and old.any()
     assert calls["urgency"].iloc[0] == "Today, cannot move"
+    assert not calls["days_overdue"].gt(LONG_OVERDUE_DAYS).any()
+    apart = next(frame.value for frame in at.dataframe
+                 if "what" in frame.value.columns and frame.value["days_overdue"].gt(90).all())
+    assert len(apart) == int(old.sum())
+    assert any(item.label == f"Overdue for more than 90 days: {int(old.sum()):,}"
+               for item in at.expander)
+    assert metric(at, "Overdue for more than 90 days") == int(old.sum())
     keys = {button.proto.id for button in at.get("download_button")}
     assert any("today_queue_csv" in key for key in keys)
     assert any("today_queue_ics" in key for key in keys)
@@ -136,3 +149,27 @@ def test_a_loaded_profile_brings_its_stall_rules_and_schedule(sample):
     assert metric(at, "Stalled leads") == len(expected)
     at.switch_page("pages/aftercare.py").run()
     assert set(table(at, "checkpoint")["checkpoint"]) <= {"Day 30"}
+
+
+def test_aftercare_on_data_with_no_check_in_records_says_so_instead_of_overdue(monkeypatch):
+    from make_fixtures import csv_bytes
+
+    from recruit_dash.aftercare import NO_RECORDS
+
+    monkeypatch.setenv("RECRUIT_DASH_TODAY", "2025-06-30")
+    tracker = csv_bytes([
+        ["Lead ID", "Date Added", "Consultant", "Client", "Candidate", "Status", "Start Date"],
+        ["L1", "03/02/2025", "Ann Lee", "Acme Ltd", "Jo Bloggs", "Placed", "01/04/2025"],
+        ["L2", "10/02/2025", "Ann Lee", "Acme Ltd", "Sam Smith", "Placed", "02/06/2025"],
+        ["L3", "30/06/2025", "Bob Ray", "Zeta plc", "", "New lead", ""]])
+    at = page("pages/data.py")
+    at.file_uploader(key="data_upload").set_value([("tracker.csv", tracker, "text/csv")]).run()
+    at.switch_page("pages/aftercare.py").run()  # as of the data's last day, 30 June 2025
+    assert not at.exception
+    assert any(box.value == NO_RECORDS for box in at.warning)
+    assert NO_RECORDS.startswith("Your data has no check-in records")
+    cards = {card.label: card.value for card in at.metric}
+    assert cards["Check-ins overdue"] == cards["At-risk starters"] == cards["Completion"] == "–"
+    shown = table(at, "checkpoint")
+    assert set(shown["status"]) <= {"Due now", "Not recorded"} and "Not recorded" in set(shown["status"])
+    assert any("no starter can be judged at risk" in caption.value for caption in at.caption)

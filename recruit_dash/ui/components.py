@@ -9,13 +9,24 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from recruit_dash import export
+from recruit_dash import export, formats
 from recruit_dash.ingest import Ingested
 from recruit_dash.metrics import Figure
-from recruit_dash.model import FIELD_LABELS
-from recruit_dash.periods import PERIOD_KINDS, Period, period_holding, previous_period
+from recruit_dash.model import BLANK_GROUPS, FIELD_LABELS, group_names, group_options
+from recruit_dash.periods import (
+    PERIOD_KINDS,
+    Period,
+    period_holding,
+    previous_period,
+    to_date_is_short,
+)
 from recruit_dash.store import versions_of_one_tracker
 from recruit_dash.ui import state
+
+# What a table shows in a cell with no value: never the word "None".
+MISSING = formats.DASH
+# Model and report fields that hold a share (0.8936), shown as a whole percent (89%).
+SHARE_FIELDS = frozenset({"completion"})
 
 
 def escape_markdown(text: str) -> str:
@@ -69,12 +80,13 @@ def sidebar(ingested: Ingested) -> None:
         model = ingested.model
         st.caption(f"{len(model.leads):,} leads · {len(model.activities):,} activity rows · "
                    f"{len(model.placements):,} placements · {len(model.feedback):,} feedback answers")
-        chosen = st.date_input("As of", value=state.as_of(ingested), key=state.AS_OF_WIDGET_KEY,
+        chosen = st.date_input("As of", value=state.as_of(ingested),
+                               key=state.as_of_widget_key(ingested),
                                format="DD/MM/YYYY",
                                help="Figures count what had happened by the end of this day. "
                                     "It starts at the last day your data speaks of.")
-        if chosen != state.as_of(ingested):
-            st.session_state[state.AS_OF_KEY] = chosen
+        if chosen and chosen != state.as_of(ingested):
+            state.choose_as_of(ingested, chosen)
 
 
 def period_picker(key_prefix: str, default: str = "week") -> str:
@@ -84,6 +96,20 @@ def period_picker(key_prefix: str, default: str = "week") -> str:
                                 help="Each figure covers this period up to the as-of date, "
                                      "compared with the same days of the period before it."
                                 ) or default
+
+
+def span_picker(key_prefix: str, as_of: date, kind: str) -> bool:
+    """Return whether to show the last complete period rather than the period to date; it starts
+    on the complete one when the period to date holds too few days to read (a Monday's week)."""
+    options = ["to_date", "complete"]
+    labels = {"to_date": f"This {kind} so far", "complete": f"Last complete {kind}"}
+    default = "complete" if to_date_is_short(as_of, kind) else "to_date"
+    chosen = st.segmented_control(
+        "Show", options=options, default=default, format_func=labels.get,
+        key=f"{key_prefix}_span_{kind}_{as_of.isoformat()}",
+        help="The period so far runs to the as-of date and is compared with the same days of "
+             "the period before; a complete period is compared with the whole one before.")
+    return (chosen or default) == "complete"
 
 
 def period_range(key_prefix: str, as_of: date, default_kind: str = "quarter",
@@ -116,25 +142,37 @@ def figure_cards(figures: list[Figure], per_row: int = 3) -> None:
                           help=f"{figure.metric.definition} Your data has nothing to count this "
                                "from: no dated column for it, or no fees.")
             continue
-        value = _formatted(figure.value, figure.metric.format)
-        delta = _formatted(figure.change, figure.metric.format, signed=True)
-        ratio = figure.change_ratio
-        if ratio is not None:
-            delta += f" ({ratio:+.0%})"
-        if not figure.change:
-            delta = "no change"
-        column.metric(figure.metric.label, value, delta=delta,
-                      delta_color="normal" if figure.change else "off",
-                      delta_arrow="auto" if figure.change else "off",
-                      help=figure.metric.definition, border=True)
+        change_card(column, figure.metric.label, formats.figure(figure.value, figure.metric.format),
+                    figure.change, figure.metric.format, help=figure.metric.definition,
+                    ratio=figure.change_ratio)
 
 
-def _formatted(value: float, kind: str, signed: bool = False) -> str:
-    """Return a figure as text: money with a pound sign, counts as whole numbers."""
-    sign = "+" if signed and value > 0 else ("-" if value < 0 else "")
-    if kind == "money":
-        return f"{sign}£{abs(value):,.0f}"
-    return f"{sign}{abs(value):,.0f}"
+def change_card(where, label: str, value: str, change: float | None, kind: str = "count",
+                higher_is_better: bool = True, help: str = "", ratio: float | None = None) -> None:
+    """Draw a figure with its change, under the one colour rule of every page: a rise points up
+    and a fall down ("-£8,950"), green when the move is good news, red when it is bad, grey with
+    no arrow when nothing moved; no change line when there is nothing to compare with."""
+    moved = formats.moved(change, kind)
+    delta = None if formats.missing(change) else formats.signed(change, kind)
+    if moved and not formats.missing(ratio):
+        delta += f" ({formats.signed_percent(ratio)})"
+    where.metric(label, value, delta=delta,
+                 delta_color=("normal" if higher_is_better else "inverse") if moved else "off",
+                 delta_arrow="auto" if moved else "off", help=help or None, border=True)
+
+
+def percent_column(label: str, help: str | None = None):
+    """Return the column of a share (0.8936) shown the one way shares read: 89%."""
+    # Streamlit's "percent" format keeps two decimals unless the column has a step: a step of
+    # 0.01 rounds the share to whole percents.
+    return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help)
+
+
+def change_colours(values: pd.Series, higher_is_better: bool = True) -> list[str]:
+    """Return the text colour of each change in a table, by the cards' colour rule."""
+    good, bad = ("#1a7f37", "#cf222e") if higher_is_better else ("#cf222e", "#1a7f37")
+    return [("" if formats.missing(value) or not formats.moved(value)
+             else f"color: {good if value > 0 else bad}") for value in values]
 
 
 def records(frame: pd.DataFrame, key: str, height: int | str = "auto") -> None:
@@ -146,20 +184,35 @@ def records(frame: pd.DataFrame, key: str, height: int | str = "auto") -> None:
             config[column] = st.column_config.DateColumn(label, format="DD/MM/YYYY")
         elif column == "fee":
             config[column] = st.column_config.NumberColumn(label, format="£%,.0f")
+        elif column in SHARE_FIELDS:
+            config[column] = percent_column(label)
         else:
             config[column] = st.column_config.Column(label)
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=key,
+    st.dataframe(frame, hide_index=True, placeholder=MISSING, width="stretch", column_config=config, key=key,
                  height=height)
 
 
 def narrowed(frame: pd.DataFrame, column: str, label: str, key: str, where=st,
              options: list | None = None, format_func=str, everything: str = "Everyone",
              ) -> pd.DataFrame:
-    """Draw a filter on one column (nothing chosen: every row) and return the rows it keeps."""
-    choices = options if options is not None else sorted(frame[column].dropna().unique())
+    """Draw a filter on one column (nothing chosen: every row) and return the rows it keeps. A
+    blank consultant, client, source or role is a choice of its own, "(no consultant)"."""
+    grouped = column in BLANK_GROUPS
+    values = group_names(frame[column], column) if grouped else frame[column]
+    choices = (options if options is not None
+               else group_options(frame[column], column) if grouped
+               else sorted(values.dropna().unique()))
     chosen = where.multiselect(label, choices, format_func=format_func, key=key,
                                placeholder=everything)
-    return frame[frame[column].isin(chosen)] if chosen else frame
+    return frame[values.isin(chosen).to_numpy(bool)] if chosen else frame
+
+
+def as_shown(frame: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Return a table's shown columns under their headings on screen (from its column config;
+    hidden ones left out), so that its download reads like the table."""
+    headings = {column: setting if isinstance(setting, str) else setting.get("label") or column
+                for column, setting in config.items() if setting is not None and column in frame}
+    return frame[list(headings)].rename(columns=headings)
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -186,6 +239,15 @@ def downloads(frame: pd.DataFrame, name: str, key_prefix: str,
                                    mime="text/calendar", key=f"{key_prefix}_ics", width="stretch",
                                    help=calendar_help or "One event per call, to import into "
                                                          "Outlook, Google or Apple Calendar.")
+
+
+def rules(doc: str | None) -> None:
+    """Draw a module's rules (the list in its docstring) for people: without the docstring's
+    title paragraph and its "Rules where DESIGN.md is silent" heading, which speak to developers."""
+    paragraphs = (doc or "").strip().split("\n\n")[1:]
+    if paragraphs and paragraphs[0].startswith("Rules"):
+        paragraphs[0] = paragraphs[0].split("\n", 1)[1] if "\n" in paragraphs[0] else ""
+    st.markdown("\n\n".join(paragraph for paragraph in paragraphs if paragraph.strip()))
 
 
 def as_of_caption(as_of: date) -> None:

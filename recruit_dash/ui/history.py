@@ -3,17 +3,21 @@ last upload. The store itself (recruit_dash.store) is shared by every session of
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from recruit_dash import clock
 from recruit_dash.model import STAGE_LABELS
-from recruit_dash.profiles import profile_to_json
-from recruit_dash.store import Store, StoreError, default_path
+from recruit_dash.profiles import profile_key, profile_to_json
+from recruit_dash.store import Store, StoreError, default_path, upload_as_of
 from recruit_dash.ui import components, state
 
 MESSAGES_KEY = "history_messages"
+AS_OF_WIDGET_KEY = "history_as_of"
+AS_OF_FOR_KEY = "history_as_of_for"  # the files' own days the date widget was last set for
 TOGGLE_KEY = "history_source_toggle"
 CHANGE_LABELS = {
     "new": ("New leads", "Leads in the latest upload that the one before did not have."),
@@ -102,12 +106,21 @@ def history_section() -> None:
         return
     files = state.uploads()
     if files:
+        days = data_days(files)
+        several = len(set(days.values())) > 1
+        if st.session_state.get(AS_OF_FOR_KEY) != days:
+            # Other files: the date follows their data again, not the day picked for the last ones.
+            st.session_state.pop(AS_OF_WIDGET_KEY, None)
+            st.session_state[AS_OF_FOR_KEY] = days
         left, right = st.columns([1, 2])
-        as_of = left.date_input("This upload is as of", value=date.today(), format="DD/MM/YYYY",
-                                key="history_as_of",
-                                help="The week the file describes; usually today. A second file "
-                                     "of the same tracker in the same week replaces the first, "
-                                     "which is kept as superseded.")
+        as_of = left.date_input("This upload is as of", format="DD/MM/YYYY", key=AS_OF_WIDGET_KEY,
+                                value=None if several else next(iter(days.values()), None),
+                                help="The week the file describes: by default the last day its "
+                                     "data records. A second file of the same tracker in the same "
+                                     "week replaces the first, which is kept as superseded.")
+        if as_of is None and several:
+            left.caption("Left empty, each file is dated by its own last day: " + "; ".join(
+                f"{name} {day:%d/%m/%Y}" for name, day in days.items()) + ".")
         right.write("")
         right.button("Save to the history", key="history_save", type="primary",
                      on_click=_save, args=(history, files, as_of))
@@ -122,7 +135,8 @@ def history_section() -> None:
         return
     shown = uploads[["upload_id", "file_name", "as_of", "imported_at", "superseded_by",
                      "rows_accepted", "rows_quarantined", "rows_blank"]]
-    st.dataframe(shown, hide_index=True, width="stretch", key="history_uploads", column_config={
+    st.dataframe(shown, hide_index=True, width="stretch", key="history_uploads",
+                 placeholder=components.MISSING, column_config={
         "upload_id": "Upload", "file_name": "File",
         "as_of": st.column_config.DateColumn("As of", format="DD/MM/YYYY"),
         "imported_at": st.column_config.DatetimeColumn("Saved", format="DD/MM/YYYY HH:mm"),
@@ -146,9 +160,31 @@ def history_section() -> None:
 
 
 
-def _save(history: Store, files: list[tuple[str, bytes]], as_of: date) -> None:
+def data_days(files: list[tuple[str, bytes]]) -> dict[str, date]:
+    """Return each readable file's last day in its data: the date its upload gets by default."""
+    held = state.profile()
+    profile = profile_key(held) if held else ""
+    days = {}
+    for name, data in files:
+        day = _data_day(name, data, f"{hashlib.sha256(data).hexdigest()}:{profile}", clock.today())
+        if day is not None:
+            days[name] = day
+    return days
+
+
+# Keyed by the file's digest, so the file is read (from the session's cache) only once per file,
+# mapping profile and day, not on every rerun of the page.
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def _data_day(name: str, _data: bytes, key: str, today: date) -> date | None:
+    """Return one file's last day in its data, or None when the file cannot be read."""
+    report, tables = state.read_one(name, _data)
+    return upload_as_of(tables, today) if report.ok else None
+
+
+def _save(history: Store, files: list[tuple[str, bytes]], as_of: date | None) -> None:
     """Import the session's files (a button's callback: it runs once per click, before the
-    page), keeping what happened for the page to say."""
+    page), keeping what happened for the page to say; with no date, each file is dated by its
+    data."""
     results = [history.import_file(name, data, as_of, read_file=state.read_one,
                                    profile=_profile_name()) for name, data in files]
     st.session_state[MESSAGES_KEY] = [(result.status, result.message) for result in results]

@@ -6,6 +6,7 @@ and `mapping_profile` the user's mapping profile (applied to every upload of a k
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import replace
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from recruit_dash import clock
 from recruit_dash.aftercare import (
     DEFAULT_SCHEDULE,
     Aftercare,
@@ -75,9 +77,8 @@ def uploads() -> list[tuple[str, bytes]]:
 def set_uploads(files: list[tuple[str, bytes]]) -> None:
     """Replace this session's uploads (an empty list goes back to the sample)."""
     st.session_state[UPLOADS_KEY] = files
-    # New data starts at its own last day: forget the chosen date and the date widget's value.
+    # New data starts at its own last day: the chosen date belongs to the data it was chosen for.
     st.session_state.pop(AS_OF_KEY, None)
-    st.session_state.pop(AS_OF_WIDGET_KEY, None)
 
 
 def using_sample() -> bool:
@@ -174,15 +175,48 @@ def profile_source() -> str | None:
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _last_day(_model: Model, key: tuple[str, ...], today: date) -> date:
-    """Return the data's last day (not after today), computed once per data."""
+def _last_day(_model: Model, key: tuple[str, ...], today: date | None) -> date:
+    """Return the data's last day (not after today, when given), computed once per data."""
     return data_as_of(_model, today)
 
 
+def default_as_of(ingested: Ingested) -> date:
+    """Return the day the data is first shown as of: the sample agency's own last day (it is a
+    made-up agency frozen on that day), the user's data's last day up to today."""
+    today = None if using_sample() else clock.today()
+    return _last_day(ingested.model, data_key(ingested), today)
+
+
 def as_of(ingested: Ingested) -> date:
-    """Return the as-of date chosen in the sidebar, defaulting to the data's last day."""
-    return st.session_state.get(AS_OF_KEY) or _last_day(ingested.model, data_key(ingested),
-                                                         date.today())
+    """Return the as-of date chosen in the sidebar for the data on screen, defaulting to the
+    data's last day. A date chosen for other data (the sample, last week's upload) is not kept."""
+    chosen = st.session_state.get(AS_OF_KEY)
+    if isinstance(chosen, tuple) and chosen[0] == _files_key(ingested):
+        return chosen[1]
+    return default_as_of(ingested)
+
+
+def choose_as_of(ingested: Ingested, day: date) -> None:
+    """Keep the as-of date the user chose, for this data only."""
+    st.session_state[AS_OF_KEY] = (_files_key(ingested), day)
+
+
+def as_of_widget_key(ingested: Ingested) -> str:
+    """Return the sidebar date widget's key for this data: new data gets a new widget, so a date
+    the browser still holds for the old data can never come back."""
+    return f"{AS_OF_WIDGET_KEY}_{hashlib.sha256(repr(_files_key(ingested)).encode()).hexdigest()[:12]}"
+
+
+def _files_key(ingested: Ingested) -> tuple[str, ...]:
+    """Return a key naming the files on screen (not the profile: correcting a column keeps the
+    chosen day)."""
+    return tuple(report.sha256 or report.path for report in ingested.files)
+
+
+def queue_day(ingested: Ingested) -> date:
+    """Return the day the call list starts on: today for the user's data, the sample's own day
+    for the sample agency."""
+    return default_as_of(ingested) if using_sample() else clock.today()
 
 
 def data_key(ingested: Ingested) -> tuple[str, ...]:
