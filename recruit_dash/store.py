@@ -579,7 +579,8 @@ def _moved(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     rank_from = both["stage_from"].map(order).fillna(-1)
     rank_to = both["stage_to"].map(order).fillna(-1)
     progressed = both[rank_to > rank_from]
-    outcome = both[both["outcome_from"] != both["outcome_to"]]
+    # A lead not generated yet on either day has no outcome on both: that is no change.
+    outcome = both[both["outcome_from"].fillna("") != both["outcome_to"].fillna("")]
     slipped = both[(both["next_action_on_to"] > both["next_action_on_from"])]
 
     def rows(frame: pd.DataFrame, fields: dict[str, str]) -> list[dict]:

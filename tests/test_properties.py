@@ -32,8 +32,6 @@ PAGES = ["pages/overview.py", "pages/funnel.py", "pages/stalled_today.py", "page
 AS_OF_DAYS = (date(2025, 3, 15), date(2025, 6, 30), date(2031, 1, 1), date(1990, 1, 1))
 TODAY = "2025-06-30"
 
-TEXT_COLUMNS = ("Consultant", "Client", "Source")
-DATE_COLUMNS = ("Date generated", "CVs sent", "1st interview", "Offer", "Start date", "Next action")
 ODD_TEXT = ("", " ", "\u00a0", "-", "n/a", "None", "0", "=1+1", "+44 20 7946 0000", "Zoë Ångström",
             "李雷", "عميل", "Ann Lee 🚀", "ann  lee ", "ANN LEE", "<b>bold</b>", "a" * 300, "Total",
             "Referral", "LinkedIn", "Acme Ltd", "Acme Limited", "#N/A", "#REF!", "1e309")
@@ -53,7 +51,7 @@ HEADER = ["Lead ID", "Date generated", "Consultant", "Client", "Source", "Status
 def _dates(binary: bool) -> st.SearchStrategy:
     """Return a strategy for a date cell: text of every kind, and real datetimes in a workbook."""
     text = st.sampled_from(ODD_DATES) | st.dates(date(2024, 10, 1), date(2025, 9, 30)).map(
-        lambda day: day.strftime(st_format(day)))
+        lambda day: day.strftime(_day_format(day)))
     if not binary:
         return text
     stamps = st.datetimes(datetime(1900, 3, 1), datetime(2100, 1, 1)) | st.datetimes(
@@ -61,7 +59,7 @@ def _dates(binary: bool) -> st.SearchStrategy:
     return text | stamps | st.integers(-5, 80000) | st.none()
 
 
-def st_format(day: date) -> str:
+def _day_format(day: date) -> str:
     """Return a day-first or ISO format, by the day, so both appear."""
     return "%d/%m/%Y" if day.day % 2 else "%Y-%m-%d"
 
@@ -186,8 +184,7 @@ def pinned_today():
 
 # Each example runs all eight pages and two more views, so a handful of examples (about 40 s).
 @settings(max_examples=16, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tracker=trackers())
 def test_every_page_runs_on_any_tracker(pinned_today, tracker):
     at = AppTest.from_file(APP, default_timeout=120)
