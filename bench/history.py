@@ -42,10 +42,10 @@ def weekly_workbooks() -> list[tuple[date, Path]]:
 
 
 def main() -> None:
-    from recruit_dash.ingest import ingest_file
-    from recruit_dash.metrics import data_as_of
-    from recruit_dash.reports import report
-    from recruit_dash.store import Store
+    from recruit_dash.history.store import Store
+    from recruit_dash.ingest.pipeline import ingest_file
+    from recruit_dash.metrics.registry import data_as_of
+    from recruit_dash.outputs.reports import report
 
     paths = weekly_workbooks()
     with tempfile.TemporaryDirectory() as folder:

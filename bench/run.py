@@ -24,8 +24,8 @@ LEADS, ACTIVITY_ROWS, RUNS = 50_000, 250_000, 3
 # Each step: (imports, done before the clock starts; the timed work).
 STEPS = {
     # As the app and the command line run it: parsed in a child process with limits.
-    "ingest": ("from recruit_dash.ingest import ingest_paths\n"
-               "from recruit_dash.isolation import ingest_file_isolated", """
+    "ingest": ("from recruit_dash.ingest.pipeline import ingest_paths\n"
+               "from recruit_dash.ingest.isolation import ingest_file_isolated", """
 result = ingest_paths([PATH], read_file=ingest_file_isolated)
 assert all(f.ok for f in result.files), [f.error for f in result.files]
 rows = len(result.model.leads)

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from recruit_dash import aftercare, formats
-from recruit_dash.ics import calls_ics
+from recruit_dash import formats
+from recruit_dash.metrics import aftercare
 from recruit_dash.model import group_options
+from recruit_dash.outputs.ics import calls_ics
 from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Aftercare")

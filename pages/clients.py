@@ -3,9 +3,11 @@ quiet ("would they pick up if they saw your number?")."""
 
 import streamlit as st
 
-from recruit_dash import charts, clients, formats
-from recruit_dash.clients import CLIENT_COLUMNS, CONSULTANT_COLUMNS, ClientFigure
-from recruit_dash.clients import __doc__ as RULES
+from recruit_dash import formats
+from recruit_dash.metrics import clients
+from recruit_dash.metrics.clients import CLIENT_COLUMNS, CONSULTANT_COLUMNS, ClientFigure
+from recruit_dash.metrics.clients import __doc__ as RULES
+from recruit_dash.outputs import charts
 from recruit_dash.periods import period_to_date, same_point_before
 from recruit_dash.ui import components, state
 

@@ -5,11 +5,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from recruit_dash import charts, formats
-from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS
-from recruit_dash.pack import coaching_pack, pack_file_name
-from recruit_dash.periods import PERIOD_KINDS, Period
-from recruit_dash.ratios import (
+from recruit_dash import formats
+from recruit_dash.metrics.ratios import (
     ACTIVITY,
     ALL_ACTIVITIES,
     CREDIT_HELP,
@@ -37,7 +34,11 @@ from recruit_dash.ratios import (
     weekly_activity,
     weekly_milestones,
 )
-from recruit_dash.ratios import __doc__ as RULES
+from recruit_dash.metrics.ratios import __doc__ as RULES
+from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS
+from recruit_dash.outputs import charts
+from recruit_dash.outputs.pack import coaching_pack, pack_file_name
+from recruit_dash.periods import PERIOD_KINDS, Period
 from recruit_dash.ui import components, state
 
 # Soft colours for a coaching conversation: no red, and grey text for a small sample.

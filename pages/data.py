@@ -3,14 +3,14 @@ corrections as a profile, and every quarantined row."""
 
 import streamlit as st
 
-from recruit_dash.ui import components, history, mapping_editor, state
-from recruit_dash.understanding import (
+from recruit_dash.ingest.understanding import (
     columns_table,
     profile_messages,
     quarantined_rows,
     shape_words,
     sheets_table,
 )
+from recruit_dash.ui import components, history, mapping_editor, state
 
 
 def apply(profile) -> None:

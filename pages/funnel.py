@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from recruit_dash import charts
-from recruit_dash.funnel import (
+from recruit_dash.metrics.funnel import (
     LENS_HELP,
     LENSES,
     SPLITS,
@@ -14,8 +13,9 @@ from recruit_dash.funnel import (
     split_table,
     stage_leads,
 )
-from recruit_dash.funnel import __doc__ as RULES
+from recruit_dash.metrics.funnel import __doc__ as RULES
 from recruit_dash.model import STAGE_IDS, STAGE_LABELS
+from recruit_dash.outputs import charts
 from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Funnel")

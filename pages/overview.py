@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from recruit_dash import charts, metrics
+from recruit_dash.metrics import registry as metrics
+from recruit_dash.outputs import charts
 from recruit_dash.periods import compared_periods, period_holding
 from recruit_dash.ui import components, history, state
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from recruit_dash import charts
-from recruit_dash.funnel import cohorts, days_from_lead_table, filled_curve, quarter_on_quarter
+from recruit_dash.metrics.funnel import cohorts, days_from_lead_table, filled_curve, quarter_on_quarter
 from recruit_dash.model import STAGE_LABELS
+from recruit_dash.outputs import charts
 from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Quarterly review")

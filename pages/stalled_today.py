@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from recruit_dash import queue, stalled
-from recruit_dash.ics import calls_ics
+from recruit_dash.metrics import queue, stalled
 from recruit_dash.model import STAGE_IDS, STAGE_LABELS, group_names, group_options
+from recruit_dash.outputs.ics import calls_ics
 from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Stalled & today")

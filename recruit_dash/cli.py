@@ -8,18 +8,19 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from recruit_dash import clock, export, history, reports
-from recruit_dash.funnel import LENSES
-from recruit_dash.ingest import Ingested, ingest_paths
-from recruit_dash.isolation import ingest_file_isolated
-from recruit_dash.metrics import data_as_of
+from recruit_dash import clock
+from recruit_dash.history.store import Store, StoreError
+from recruit_dash.ingest.isolation import ingest_file_isolated
+from recruit_dash.ingest.pipeline import Ingested, ingest_paths
+from recruit_dash.ingest.profiles import ProfileError, profile_from_json
+from recruit_dash.ingest.understanding import inspection
+from recruit_dash.metrics.funnel import LENSES
+from recruit_dash.metrics.ratios import TRAILING_DAYS
+from recruit_dash.metrics.registry import data_as_of
+from recruit_dash.metrics.stalled import StallRules
 from recruit_dash.model import TABLES
-from recruit_dash.pack import coaching_pack
-from recruit_dash.profiles import ProfileError, profile_from_json
-from recruit_dash.ratios import TRAILING_DAYS
-from recruit_dash.stalled import StallRules
-from recruit_dash.store import Store, StoreError
-from recruit_dash.understanding import inspection
+from recruit_dash.outputs import export, reports
+from recruit_dash.outputs.pack import coaching_pack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command in ("import", "uploads", "changes"):
-        return history.run(args)
+        return _history_command(args)
     db = getattr(args, "db", None)
     if args.command != "inspect" and bool(db) == bool(args.files):
         print("Give the files to read, or --db PATH for the upload history (not both).",
@@ -202,3 +203,68 @@ def _summary(document: dict) -> str:
                  f"{model['placements']} placements, {model['feedback']} feedback answers, "
                  f"{document['issue_count']} issues")
     return "\n".join(lines)
+
+
+UPLOAD_COLUMNS = ["upload_id", "file_name", "as_of", "imported_at", "sha256", "superseded_by",
+                  "rows_accepted", "rows_quarantined", "rows_blank", "profile"]
+
+
+def _history_command(args: argparse.Namespace) -> int:
+    """Run `import`, `uploads` or `changes`; return the exit code."""
+    try:
+        store = Store(args.db)
+        if args.command == "import":
+            return _import(store, args)
+        if args.command == "uploads":
+            return _uploads(store, args)
+        print(json.dumps(store.changes(args.from_upload, args.to_upload), indent=2,
+                         ensure_ascii=False))
+        return 0
+    except StoreError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
+def _import(store: Store, args: argparse.Namespace) -> int:
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        print(f"No such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    results = [store.import_file(path.name, path.read_bytes(), args.as_of,
+                                 read_file=ingest_file_isolated) for path in args.files]
+    if args.json:
+        print(json.dumps([{"file": str(path), "status": result.status, "message": result.message,
+                           "upload_id": result.upload_id, "superseded": list(result.superseded)}
+                          for path, result in zip(args.files, results, strict=True)], indent=2,
+                         ensure_ascii=False))
+    else:
+        for result in results:
+            print(result.message, file=sys.stderr if result.status == "failed" else sys.stdout)
+    return 1 if any(result.status == "failed" for result in results) else 0
+
+
+def _uploads(store: Store, args: argparse.Namespace) -> int:
+    if args.delete is not None:
+        if not args.yes:
+            print(f"Deleting upload {args.delete} removes its rows for good; add --yes to confirm.",
+                  file=sys.stderr)
+            return 2
+        if not store.delete(args.delete):
+            print(f"There is no upload {args.delete} in the history.", file=sys.stderr)
+            return 2
+        print(f"Deleted upload {args.delete} and its rows.")
+        return 0
+    uploads = store.uploads()
+    rows = reports.records(uploads, UPLOAD_COLUMNS)
+    for row, sheets in zip(rows, uploads["sheets"], strict=True):
+        row["imported_at"] = str(row["imported_at"])
+        row["sheets"] = json.loads(sheets)
+        row["superseded"] = row["superseded_by"] is not None
+    if args.json:
+        print(json.dumps({"db": str(store.path), "uploads": rows}, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            mark = f" (superseded by {row['superseded_by']})" if row["superseded"] else ""
+            print(f"{row['upload_id']}: {row['file_name']} as of {row['as_of']}, "
+                  f"{row['rows_accepted']:,} rows{mark}")
+    return 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from recruit_dash.ingest.vocabulary import FIELD_SYNONYMS, STATUS_VOCABULARY, normalise_header
 from recruit_dash.model import LADDER, STAGE_IDS, TABLES
-from recruit_dash.vocabulary import FIELD_SYNONYMS, STATUS_VOCABULARY, normalise_header
 
 
 def test_the_ladder_is_in_design_order():

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from make_fixtures import workbook_bytes
 from streamlit.testing.v1 import AppTest
 
-from recruit_dash import export, reports
 from recruit_dash.clock import TODAY_VARIABLE
-from recruit_dash.ingest import ingest_file, ingest_files
+from recruit_dash.ingest.pipeline import ingest_file, ingest_files
+from recruit_dash.ingest.understanding import inspection
+from recruit_dash.metrics.ratios import ledger
 from recruit_dash.model import TABLES
-from recruit_dash.ratios import ledger
+from recruit_dash.outputs import export, reports
 from recruit_dash.ui.state import UPLOADS_KEY
-from recruit_dash.understanding import inspection
 
 APP = str(ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/funnel.py", "pages/stalled_today.py", "pages/consultants.py",

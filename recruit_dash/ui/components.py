@@ -9,10 +9,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from recruit_dash import export, formats
-from recruit_dash.ingest import Ingested
-from recruit_dash.metrics import Figure
+from recruit_dash import formats
+from recruit_dash.history.store import versions_of_one_tracker
+from recruit_dash.ingest.pipeline import Ingested
+from recruit_dash.metrics.registry import Figure
 from recruit_dash.model import BLANK_GROUPS, FIELD_LABELS, group_names, group_options
+from recruit_dash.outputs import export
 from recruit_dash.periods import (
     PERIOD_KINDS,
     Period,
@@ -20,7 +22,6 @@ from recruit_dash.periods import (
     previous_period,
     to_date_is_short,
 )
-from recruit_dash.store import versions_of_one_tracker
 from recruit_dash.ui import state
 
 # What a table shows in a cell with no value: never the word "None".

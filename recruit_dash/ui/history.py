@@ -1,5 +1,5 @@
 """The upload history on screen: save uploads, list and delete them, and what moved since the
-last upload. The store itself (recruit_dash.store) is shared by every session of the server."""
+last upload. The store itself (recruit_dash.history.store) is shared by every session of the server."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from recruit_dash import clock
+from recruit_dash.history.store import Store, StoreError, default_path, upload_as_of
+from recruit_dash.ingest.profiles import profile_key, profile_to_json
 from recruit_dash.model import STAGE_LABELS
-from recruit_dash.profiles import profile_key, profile_to_json
-from recruit_dash.store import Store, StoreError, default_path, upload_as_of
 from recruit_dash.ui import components, state
 
 MESSAGES_KEY = "history_messages"

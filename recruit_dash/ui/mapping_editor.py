@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from recruit_dash.ingest import FileReport, SheetReport
-from recruit_dash.mapping import CONFIDENT
-from recruit_dash.model import IGNORED, OUTCOME_LABELS, OUTCOMES, ROLES, STAGE_IDS, STAGE_LABELS
-from recruit_dash.names import MergeProposal
-from recruit_dash.profiles import (
+from recruit_dash.ingest.mapping import CONFIDENT
+from recruit_dash.ingest.names import MergeProposal
+from recruit_dash.ingest.pipeline import FileReport, SheetReport
+from recruit_dash.ingest.profiles import (
     Profile,
     ProfileError,
     canonical_fields,
@@ -26,8 +25,9 @@ from recruit_dash.profiles import (
     with_merge_decision,
     with_sheet_edits,
 )
+from recruit_dash.ingest.understanding import field_label
+from recruit_dash.model import IGNORED, OUTCOME_LABELS, OUTCOMES, ROLES, STAGE_IDS, STAGE_LABELS
 from recruit_dash.ui.components import escape_markdown
-from recruit_dash.understanding import field_label
 
 MAX_STATUS_VALUES = 15
 MAX_MERGES_SHOWN = 30

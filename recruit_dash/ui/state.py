@@ -16,31 +16,31 @@ from pathlib import Path
 import streamlit as st
 
 from recruit_dash import clock
-from recruit_dash.aftercare import (
-    DEFAULT_SCHEDULE,
-    Aftercare,
-    CheckinPoint,
-    aftercare,
-    schedule_from_dicts,
-)
-from recruit_dash.clients import ClientBook
-from recruit_dash.clients import client_book as build_client_book
-from recruit_dash.funnel import Progress, progress
-from recruit_dash.ingest import FileReport, Ingested, ingest_files
-from recruit_dash.isolation import ingest_file_isolated
-from recruit_dash.metrics import data_as_of
-from recruit_dash.model import Model
-from recruit_dash.profiles import (
+from recruit_dash.history.store import Store, StoreError, default_path
+from recruit_dash.ingest.isolation import ingest_file_isolated
+from recruit_dash.ingest.pipeline import FileReport, Ingested, ingest_files
+from recruit_dash.ingest.profiles import (
     Profile,
     profile_from_json,
     profile_key,
     profile_to_json,
     with_settings,
 )
-from recruit_dash.queue import call_queue
-from recruit_dash.ratios import DEFAULT_PAIRS, RatioPair, pairs_from_dicts, pairs_to_dicts
-from recruit_dash.stalled import Stalled, StallRules, stalled_leads
-from recruit_dash.store import Store, StoreError, default_path
+from recruit_dash.metrics.aftercare import (
+    DEFAULT_SCHEDULE,
+    Aftercare,
+    CheckinPoint,
+    aftercare,
+    schedule_from_dicts,
+)
+from recruit_dash.metrics.clients import ClientBook
+from recruit_dash.metrics.clients import client_book as build_client_book
+from recruit_dash.metrics.funnel import Progress, progress
+from recruit_dash.metrics.queue import call_queue
+from recruit_dash.metrics.ratios import DEFAULT_PAIRS, RatioPair, pairs_from_dicts, pairs_to_dicts
+from recruit_dash.metrics.registry import data_as_of
+from recruit_dash.metrics.stalled import Stalled, StallRules, stalled_leads
+from recruit_dash.model import Model
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
 UPLOADS_KEY = "uploads"

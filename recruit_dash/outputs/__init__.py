@@ -1,0 +1,1 @@
+"""What people open: JSON reports, CSV and Excel exports, charts, calendars and PDF packs."""

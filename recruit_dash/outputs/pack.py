@@ -1,0 +1,459 @@
+"""The coaching pack: one consultant's period as an A4 PDF for a one-to-one, readable on paper.
+
+Built with fpdf2 and matplotlib (Agg, charts embedded as PNG) and the DejaVu Sans font that ships
+with matplotlib: no browser, no network. Text the font cannot draw is shown as "?".
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from matplotlib.figure import Figure
+
+from recruit_dash.metrics.funnel import Progress
+from recruit_dash.metrics.ratios import (
+    CREDIT_LABELS,
+    DEFAULT_PAIRS,
+    NOT_IN_DATA,
+    STANDING_WORDS,
+    TRAILING_DAYS,
+    Ledger,
+    RatioPair,
+    Targets,
+    biggest_leak,
+    coming_period,
+    default_goal,
+    figure_changes,
+    funnel_against_team,
+    ledger,
+    per_week,
+    ratio_grid,
+    targets,
+    weekly_activity,
+    weekly_milestones,
+)
+from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS, Model
+from recruit_dash.periods import Period
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+FONT = "DejaVu"
+INK, GREY, RULE = (0, 0, 0), (90, 90, 90), (200, 200, 200)
+MIN_TREND_WEEKS = 13
+LINE_STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "x")
+
+
+@lru_cache(maxsize=1)
+def _drawable() -> frozenset[int]:
+    """Return the code points the pack's font can draw."""
+    return frozenset(TTFont(FONT_DIR / "DejaVuSans.ttf").getBestCmap())
+
+
+def printable(text: object) -> str:
+    """Return text the PDF font can draw: control characters dropped, unknown glyphs as "?"."""
+    drawable = _drawable()
+    return "".join(char if ord(char) in drawable else "?" for char in str(text)
+                   if char in "\n" or char.isprintable())
+
+
+@dataclass(frozen=True)
+class PackContent:
+    """Everything the pack shows, computed before any drawing."""
+
+    consultant: str
+    period: Period
+    as_of: date
+    credit: str
+    changes: pd.DataFrame
+    ratios: pd.DataFrame
+    activity_weeks: pd.DataFrame
+    milestone_weeks: pd.DataFrame
+    comparison: pd.DataFrame
+    leak: str
+    goal: Targets
+    goal_period: Period
+
+
+def pack_content(model: Model, consultant: str, start: date, end: date, as_of: date,
+                 credit: str = "owner", placements: float | None = None,
+                 pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
+                 standing: Progress | None = None, book: Ledger | None = None) -> PackContent:
+    """Return the figures, ratios, trends, funnel and targets of one consultant's pack."""
+    book = book or ledger(model, credit)
+    if consultant not in book.consultants:
+        raise ValueError(f"No consultant called {consultant!r} in the data")
+    period = Period(start, end, f"{start:%d %b %Y} – {end:%d %b %Y}")
+    grid = ratio_grid(book, period, as_of, pairs)
+    trend = Period(min(start, end - timedelta(weeks=MIN_TREND_WEEKS)), end, "")
+    goal_period = coming_period(as_of, "month")
+    goal = placements or default_goal(book, as_of, consultant, "month")
+    comparison = funnel_against_team(model, consultant, period, as_of, standing)
+    return PackContent(
+        consultant, period, as_of, credit, figure_changes(book, consultant, period, as_of, pairs),
+        grid[grid["consultant"] == consultant].reset_index(drop=True),
+        weekly_activity(book, consultant, trend, as_of),
+        weekly_milestones(book, consultant, trend, as_of), comparison,
+        biggest_leak(comparison) if len(comparison) else "No milestones dated in this period.",
+        targets(book, as_of, consultant, goal, pairs), goal_period)
+
+
+def coaching_pack(model: Model, consultant: str, start: date, end: date, as_of: date,
+                  credit: str = "owner", placements: float | None = None,
+                  pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
+                  standing: Progress | None = None) -> bytes:
+    """Return the coaching pack PDF of one consultant for a period."""
+    content = pack_content(model, consultant, start, end, as_of, credit, placements, pairs, standing)
+    pdf = _document(content.consultant)
+    _cover(pdf, content)
+    _figures_page(pdf, content)
+    _trends_page(pdf, content)
+    _funnel_and_targets_page(pdf, content)
+    return bytes(pdf.output())
+
+
+class _Pack(FPDF):
+    """An A4 page with the consultant's name and the page number in the footer."""
+
+    consultant = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, printable(f"Coaching pack · {self.consultant} · page {self.page_no()}"),
+                  align="C")
+        self.set_text_color(*INK)
+
+
+def _document(consultant: str) -> _Pack:
+    """Return an empty A4 document with the pack's fonts."""
+    pdf = _Pack(orientation="P", unit="mm", format="A4")
+    pdf.consultant = consultant
+    pdf.set_title(printable(f"Coaching pack: {consultant}"))
+    pdf.set_author("recruit-dash")
+    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique.ttf"))
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=18)
+    return pdf
+
+
+def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", size)
+    pdf.multi_cell(0, size * 0.5, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+
+
+def _paragraph(pdf: FPDF, text: str, size: float = 10, style: str = "") -> None:
+    pdf.set_font(FONT, style, size)
+    pdf.multi_cell(0, size * 0.5, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
+
+
+def _table(pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple[int, ...],
+           size: float = 9, text_last: bool = False) -> None:
+    """Draw a table with a bold header row, black text on white, thin grey rules: the first
+    column (and the last, when it is text) left-aligned, figures right-aligned."""
+    pdf.set_font(FONT, "", size)
+    pdf.set_draw_color(*RULE)
+    align = ["LEFT", *("RIGHT",) * (len(header) - 1)]
+    if text_last:
+        align[-1] = "LEFT"
+    with pdf.table(col_widths=widths, text_align=tuple(align), line_height=size * 0.55,
+                   borders_layout="HORIZONTAL_LINES", headings_style=_bold(size),
+                   first_row_as_headings=True) as table:
+        for cells in [header, *rows]:
+            line = table.row()
+            for cell in cells:
+                line.cell(printable(cell))
+    pdf.ln(3)
+
+
+def _bold(size: float):
+    from fpdf.fonts import FontFace
+    return FontFace(family=FONT, emphasis="BOLD", size_pt=size, color=INK)
+
+
+def _count(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:,.0f}"
+
+
+def _ratio(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:,.1f}"
+
+
+def _money(value: float) -> str:
+    return "–" if pd.isna(value) else f"£{value:,.0f}"
+
+
+def _signed(value: float, money: bool = False, places: int = 0) -> str:
+    if pd.isna(value):
+        return "–"
+    if value == 0:
+        return "no change"
+    text = f"{abs(value):,.{places}f}"
+    return ("+" if value > 0 else "−") + ("£" if money else "") + text
+
+
+def _cover(pdf: _Pack, content: PackContent) -> None:
+    """Draw the first page: who, when, and how to read the pack."""
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 20)
+    pdf.multi_cell(0, 10, printable(f"Coaching pack: {content.consultant}"),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _paragraph(pdf, f"Period {content.period.label} · figures as of {content.as_of:%d %B %Y} · "
+                    f"activities credited to {CREDIT_LABELS[content.credit].lower()}.", 11)
+    _paragraph(pdf, "A starting point for a one-to-one, not a scorecard. Activities (calls, BD "
+                    "calls, CVs sent, meetings) are the nails; milestones (meetings agreed, "
+                    "shortlists, interviews, offers, starts) are what they build. Everyone's "
+                    "conversion differs, so targets here come from this consultant's own ratios, "
+                    "not a blanket minimum.", 10)
+    figures = content.changes.set_index("key")
+    headline = [("Placements (starts)", _count(figures.at["started", "now"])),
+                ("Fees from starts", _money(figures.at["fees", "now"])),
+                ("All activities", _count(figures.at["all", "now"]) if "all" in figures.index
+                 else "0")]
+    _heading(pdf, "At a glance")
+    _table(pdf, ["Figure", "This period", "Previous period", "Change"],
+           [[label, value, _previous(figures, key), _change(figures, key)]
+            for (label, value), key in zip(headline, ("started", "fees", "all"), strict=True)],
+           (70, 35, 40, 35), 10)
+    _ratios(pdf, content)
+    _heading(pdf, "Where the chain leaks most")
+    _paragraph(pdf, content.leak, 10)
+
+
+def _previous(figures: pd.DataFrame, key: str) -> str:
+    if key not in figures.index:
+        return "0"
+    value = figures.at[key, "before"]
+    return _money(value) if key == "fees" else _count(value)
+
+
+def _change(figures: pd.DataFrame, key: str) -> str:
+    if key not in figures.index:
+        return "no change"
+    return _signed(figures.at[key, "change"], money=key == "fees")
+
+
+def change_sentences(changes: pd.DataFrame, limit: int = 5) -> list[str]:
+    """Return the period-on-period changes worth talking about, in coaching words."""
+    lines = []
+    counts = changes[changes["figure"].isin(["milestones", "placements"])
+                     & (changes["change"] != 0)]
+    for row in counts.itertuples():
+        direction = "up" if row.change > 0 else "down"
+        lines.append(f"{row.label}: {row.now:,.0f}, {direction} from {row.before:,.0f}.")
+    ratios = changes[(changes["figure"] == "ratio") & changes["change"].notna()]
+    ratios = ratios.assign(size=(ratios["change"] / ratios["before"]).abs())
+    for row in ratios.sort_values("size", ascending=False).head(3).itertuples():
+        if row.change == 0:
+            continue
+        better = row.change < 0
+        lines.append(f"{row.label}: {row.now:,.1f}, from {row.before:,.1f} — "
+                     + ("fewer nails per milestone than before." if better
+                        else "more nails per milestone than before; worth a look together."))
+    return lines[:limit + 3] or ["No change in milestones or ratios against the previous period."]
+
+
+def _figures_page(pdf: _Pack, content: PackContent) -> None:
+    """Draw the headline figures against the previous period, and what changed in words."""
+    pdf.add_page()
+    days = (content.period.end - content.period.start).days + 1
+    _heading(pdf, "Headline figures against the previous period")
+    _paragraph(pdf, f"Previous period: the {days} days just before this one. Milestones count "
+                    "leads reaching the stage in the period (activity lens).", 9)
+    rows = []
+    for row in content.changes[content.changes["figure"] != "ratio"].itertuples():
+        money = row.figure == "fees"
+        show = _money if money else _count
+        rows.append([row.label, show(row.now), show(row.before), _signed(row.change, money)])
+    _table(pdf, ["Figure", "This period", "Previous period", "Change"], rows, (75, 35, 40, 30))
+    _heading(pdf, "What changed since the previous period")
+    for line in change_sentences(content.changes):
+        _paragraph(pdf, f"• {line}", 10)
+
+
+def _ratios(pdf: _Pack, content: PackContent) -> None:
+    """Draw the consultant's ratios against the team median."""
+    _heading(pdf, "Nails per milestone against the team")
+    rows = []
+    for row in content.ratios.itertuples():
+        standing = STANDING_WORDS.get(row.against_team, "no ratio") if row.against_team else (
+            "no milestones" if row.milestones == 0 else "no team figure")
+        if row.small_sample and pd.notna(row.ratio):
+            standing += " (small sample)"
+        if not row.activity_logged:
+            rows.append([row.label, "–", f"{row.milestones:,}", "–", "–",
+                         f"{NOT_IN_DATA}: none logged"])
+            continue
+        rows.append([row.label, _count(row.activities), f"{row.milestones:,}", _ratio(row.ratio),
+                     _ratio(row.team_median), standing])
+    _table(pdf, ["Ratio", "Nails", "Milestones", "Ratio", "Team median", "Against the team"],
+           rows, (52, 16, 21, 17, 20, 54), 8.5, text_last=True)
+    _paragraph(pdf, "Ratio = nails (activities, or offers for offers per start) in the period ÷ "
+                    "milestones in the period; fewer nails per milestone is better. Around = "
+                    "within 10% of the team median, the middle of every consultant's ratio for "
+                    "the same period. A ratio is blank when there was no milestone to divide by, "
+                    "and not in your data when the data logs no activity of that kind at all; "
+                    "fewer than 5 milestones is a small sample.", 8, "I")
+
+
+def _trends_page(pdf: _Pack, content: PackContent) -> None:
+    """Draw the weekly activity and milestone trends."""
+    pdf.add_page()
+    _heading(pdf, "Activity by week")
+    _chart(pdf, activity_chart(content.activity_weeks, content.consultant), 95)
+    _heading(pdf, "Milestones by week")
+    _chart(pdf, milestone_chart(content.milestone_weeks, content.consultant), 95)
+
+
+def _funnel_and_targets_page(pdf: _Pack, content: PackContent) -> None:
+    """Draw their funnel against the team's and their targets beside the blanket minimum."""
+    pdf.add_page()
+    _heading(pdf, "Their funnel against the team's")
+    if len(content.comparison) > 1:
+        _chart(pdf, funnel_chart(content.comparison, content.consultant), 80)
+    _paragraph(pdf, content.leak, 10)
+    goal = content.goal
+    _heading(pdf, f"Targets for {goal.placements:,.0f} placement"
+                  f"{'s' if goal.placements != 1 else ''} in {content.goal_period.label}")
+    _paragraph(pdf, f"At {content.consultant}'s own ratios over the {TRAILING_DAYS} days "
+                    f"{goal.window.start:%d %b} – {goal.window.end:%d %b %Y}, beside what a "
+                    "blanket team minimum (the team's median ratios) would ask.", 9.5)
+    weekly = per_week(goal.needed, content.goal_period)
+    rows = [[ACTIVITY_KIND_LABELS.get(kind, "All activities"), _count_or_dash(value),
+             _count_or_dash(weekly[kind]), _count_or_dash(goal.team_needed[kind]),
+             NOT_IN_DATA if kind in goal.not_logged
+             else "team median used" if kind in goal.from_team_median else ""]
+            for kind, value in goal.needed.items()]
+    _table(pdf, ["Activity", "Needed", "Per week", "Team minimum", "Note"], rows,
+           (45, 25, 25, 30, 55), text_last=True)
+    steps = ", ".join(f"{STAGE_LABELS[stage]} {value:,}" for stage, value
+                      in goal.milestones_needed.items() if value is not None)
+    if steps:
+        _paragraph(pdf, f"Milestones on the way: {steps}.", 9.5)
+    for note in goal.notes + [
+            "A link of the chain with no data of their own uses the team median, marked above.",
+            "Needed = goal × activities per milestone × each stage per next stage up to a start, "
+            "rounded up."]:
+        _paragraph(pdf, note, 8, "I")
+
+
+def _count_or_dash(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def _chart(pdf: FPDF, figure: Figure, height: float) -> None:
+    """Embed a matplotlib figure as a PNG the full text width."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=160, facecolor="white")
+    buffer.seek(0)
+    pdf.image(buffer, w=pdf.epw, h=height, keep_aspect_ratio=True)
+    pdf.ln(2)
+
+
+def _axes(rows: int = 1, columns: int = 1, height: float = 4.6):
+    figure = Figure(figsize=(8.2, height), facecolor="white")
+    return figure, figure.subplots(rows, columns, squeeze=False)
+
+
+def _tidy(axis, title: str) -> None:
+    axis.set_title(printable(title), fontsize=9, loc="left")
+    axis.spines[["top", "right"]].set_visible(False)
+    axis.tick_params(labelsize=7)
+    axis.grid(axis="y", color="#dddddd", linewidth=0.6)
+
+
+def activity_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
+    """Return small multiples of weekly activity, one panel per kind (their scales differ)."""
+    labels = list(dict.fromkeys(weeks["label"])) if len(weeks) else []
+    columns = 3
+    rows = max(1, -(-len(labels) // columns))
+    figure, axes = _axes(rows, columns, 2.3 * rows + 0.4)
+    for index, axis in enumerate(axes.flat):
+        if index >= len(labels):
+            axis.set_visible(False)
+            continue
+        data = weeks[weeks["label"] == labels[index]]
+        axis.plot(data["week"], data["count"], color="black", marker="o", markersize=2.5,
+                  linewidth=1.2)
+        _tidy(axis, labels[index])
+        axis.set_ylim(bottom=0)
+        axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
+        axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+    if not labels:
+        axes[0, 0].text(0.5, 0.5, "No activity logged in these weeks", ha="center")
+    figure.suptitle(printable(f"{consultant}: activities per week (week commencing)"), fontsize=10,
+                    x=0.01, ha="left")
+    figure.tight_layout()
+    return figure
+
+
+def milestone_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
+    """Return one line per milestone stage of leads reaching it each week."""
+    figure, axes = _axes(height=4.2)
+    axis = axes[0, 0]
+    for index, (label, data) in enumerate(weeks.groupby("label", sort=False)):
+        if not data["count"].any():
+            continue
+        axis.plot(data["week"], data["count"], color=str(0.75 * index / max(1, weeks["label"]
+                                                                             .nunique())),
+                  linestyle=LINE_STYLES[index % len(LINE_STYLES)],
+                  marker=MARKERS[index % len(MARKERS)], markersize=3.5, linewidth=1.3,
+                  label=printable(label))
+    _tidy(axis, f"{consultant}: leads reaching each milestone per week (week commencing)")
+    axis.set_ylim(bottom=0)
+    axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
+    axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize=7, frameon=False, ncols=3, loc="upper center",
+                    bbox_to_anchor=(0.5, -0.08))
+    else:
+        axis.text(0.5, 0.5, "No dated milestones in these weeks", ha="center",
+                  transform=axis.transAxes)
+    figure.tight_layout()
+    return figure
+
+
+def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
+    """Return grouped bars of step conversion per stage: the consultant's beside the team's."""
+    rows = comparison.iloc[1:].reset_index(drop=True)
+    figure, axes = _axes(height=3.8)
+    axis = axes[0, 0]
+    positions = pd.Series(range(len(rows)), dtype=float)
+    width = 0.38
+    mine = rows["step"].astype(float).fillna(0)
+    team = rows["step_team"].astype(float).fillna(0)
+    bars = axis.bar(positions - width / 2, mine, width, color="#333333",
+                    label=printable(consultant))
+    axis.bar(positions + width / 2, team, width, color="#bbbbbb", edgecolor="#777777",
+             label="Team")
+    # Events can outnumber the stage before, so a step is a rate per event, never a percentage.
+    for bar, value, count in zip(bars, mine, rows["count"], strict=True):
+        axis.text(bar.get_x() + bar.get_width() / 2, value + 0.02, f"{value:.2f}\n({count:,})",
+                  ha="center", fontsize=6.5)
+    axis.set_xticks(positions, [printable(f"→ {label}") for label in rows["label"]], fontsize=7)
+    axis.set_ylim(0, max(1.0, float(max(mine.max(), team.max())) + 0.2))
+    _tidy(axis, "Step: events at this stage per event at the stage before, dated in the period")
+    axis.legend(fontsize=7, frameon=False, loc="upper right")
+    figure.tight_layout()
+    return figure
+
+
+def pack_file_name(consultant: str, period: Period) -> str:
+    """Return a safe file name for a consultant's pack."""
+    slug = "".join(char if char.isascii() and char.isalnum() else "_" for char in consultant)
+    slug = slug.strip("_") or "consultant"
+    return f"coaching_pack_{slug}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.pdf"
