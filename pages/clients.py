@@ -4,8 +4,9 @@ quiet ("would they pick up if they saw your number?")."""
 import streamlit as st
 
 from recruit_dash import formats
-from recruit_dash.metrics import clients
-from recruit_dash.metrics.clients import CLIENT_COLUMNS, CONSULTANT_COLUMNS, ClientFigure
+from recruit_dash.metrics import client_tables, client_trends, clients
+from recruit_dash.metrics.client_tables import CLIENT_COLUMNS, CONSULTANT_COLUMNS
+from recruit_dash.metrics.clients import ClientFigure
 from recruit_dash.metrics.clients import __doc__ as RULES
 from recruit_dash.outputs import charts
 from recruit_dash.periods import period_to_date, same_point_before
@@ -87,8 +88,8 @@ st.caption(
     "touched it. Click a column heading to sort; hover over it for its definition."
 )
 search = st.text_input("Find a client", key="clients_search", placeholder="Part of a client's name")
-table = clients.client_table(book, period, previous)
-shown = clients.matching_clients(table, search)
+table = client_tables.client_table(book, period, previous)
+shown = client_tables.matching_clients(table, search)
 if search.strip():
     st.caption(f"{len(shown):,} of {len(table):,} clients match “{components.escape_markdown(search)}”.")
 table_ui(shown, CLIENT_COLUMNS, "clients_table")
@@ -100,7 +101,7 @@ st.caption(
     "generated in the period; fills and fees count starts in it; scores and testimonials "
     "count the feedback answers dated in it and naming the consultant."
 )
-consultants = clients.consultant_table(book, period, previous)
+consultants = client_tables.consultant_table(book, period, previous)
 table_ui(consultants, CONSULTANT_COLUMNS, "clients_consultants")
 components.downloads(with_labels(consultants, CONSULTANT_COLUMNS), "clients_by_consultant",
                      "clients_consultants_download")
@@ -119,7 +120,7 @@ else:
         )
         or "period"
     )
-    distribution = clients.score_distribution(book, period if window == "period" else None)
+    distribution = client_tables.score_distribution(book, period if window == "period" else None)
     if not distribution["answers"].any():
         st.info(f"No feedback answers dated in {period.label}.")
     else:
@@ -137,7 +138,7 @@ st.caption(
     "Over the 12 months to the as-of date: clients by their number of leads, and how much "
     "of the fees came from repeat clients and from the top five."
 )
-shape = clients.concentration(book)
+shape = client_trends.concentration(book)
 left, middle, right = st.columns(3)
 left.metric(
     "Clients, 12 months",
@@ -159,7 +160,7 @@ right.metric(
     help="Fees of the five clients with the most fees in the 12 months, ÷ all those fees.",
 )
 st.dataframe(
-    clients.relationship_shape(book),
+    client_trends.relationship_shape(book),
     hide_index=True, placeholder=components.MISSING,
     width="stretch",
     key="clients_shape",
@@ -176,7 +177,7 @@ st.caption(
     "Quarter on quarter: each row looks back 12 months from the quarter's end (the "
     "current quarter from the as-of date)."
 )
-quarters = clients.shape_by_quarter(book)
+quarters = client_trends.shape_by_quarter(book)
 quarter_columns = {
     "quarter": "Quarter",
     "to": st.column_config.DateColumn("12 months to", format="DD/MM/YYYY"),

@@ -11,11 +11,12 @@ from pathlib import Path
 from recruit_dash import clock
 from recruit_dash.history.store import Store, StoreError
 from recruit_dash.ingest.isolation import ingest_file_isolated
-from recruit_dash.ingest.pipeline import Ingested, ingest_paths
+from recruit_dash.ingest.pipeline import ingest_paths
 from recruit_dash.ingest.profiles import ProfileError, profile_from_json
+from recruit_dash.ingest.results import Ingested
 from recruit_dash.ingest.understanding import inspection
 from recruit_dash.metrics.funnel import LENSES
-from recruit_dash.metrics.ratios import TRAILING_DAYS
+from recruit_dash.metrics.ratio_ledger import TRAILING_DAYS
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import StallRules
 from recruit_dash.model import TABLES

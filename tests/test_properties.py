@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from recruit_dash.clock import TODAY_VARIABLE
 from recruit_dash.ingest.pipeline import ingest_file, ingest_files
 from recruit_dash.ingest.understanding import inspection
-from recruit_dash.metrics.ratios import ledger
+from recruit_dash.metrics.ratio_ledger import ledger
 from recruit_dash.model import TABLES
 from recruit_dash.outputs import export, reports
 from recruit_dash.ui.state import UPLOADS_KEY

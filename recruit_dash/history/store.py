@@ -37,9 +37,11 @@ import numpy as np
 import pandas as pd
 
 from recruit_dash import clock
+from recruit_dash.ingest.combine import combine
 from recruit_dash.ingest.names import with_names_merged
-from recruit_dash.ingest.pipeline import FileReport, combine, ingest_file
+from recruit_dash.ingest.pipeline import ingest_file
 from recruit_dash.ingest.profiles import ProfileError, profile_from_json
+from recruit_dash.ingest.results import FileReport
 from recruit_dash.metrics.funnel import progress
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.model import (

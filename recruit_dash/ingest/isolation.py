@@ -25,8 +25,9 @@ import pandas as pd
 import pyarrow
 
 from recruit_dash.errors import WorkbookError
-from recruit_dash.ingest.pipeline import FileReport, ingest_file
+from recruit_dash.ingest.pipeline import ingest_file
 from recruit_dash.ingest.profiles import Profile
+from recruit_dash.ingest.results import FileReport
 from recruit_dash.ingest.safety import check_before_parsing
 
 PARSE_SECONDS = float(os.environ.get("RECRUIT_DASH_PARSE_SECONDS", "25"))

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from recruit_dash.ingest.mapping import CONFIDENT
-from recruit_dash.ingest.pipeline import FileReport, Ingested, SheetReport
+from recruit_dash.ingest.results import FileReport, Ingested, SheetReport
 from recruit_dash.model import ACTIVITY_KIND_LABELS, FIELD_LABELS, IGNORED, STAGE_LABELS
 
 MAX_ISSUES_LISTED = 500

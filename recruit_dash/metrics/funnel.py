@@ -6,8 +6,8 @@ Rules where DESIGN.md is silent, also shown on screen:
   removes its row from the funnel.
 - Activity lens counts leads with the milestone itself recorded and dated in the period; a skip
   has no date, so it is not an event.
-- Snapshot lens counts open leads that reached each stage (reach-or-later); `at_stage` says how
-  many stand exactly there.
+- Snapshot lens counts open leads that reached each stage (reach-or-later), and says how many
+  stand exactly there.
 - Time to next stage runs from a dated stage to the lead's next dated stage further up the ladder;
   negative gaps (a log out of order) are left out and counted as a data-quality note.
 - A lost or on-hold status wins over a start (a credit note after a start is lost).

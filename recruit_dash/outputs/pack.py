@@ -19,28 +19,24 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from matplotlib.figure import Figure
 
-from recruit_dash.metrics.funnel import Progress
-from recruit_dash.metrics.ratios import (
-    CREDIT_LABELS,
-    DEFAULT_PAIRS,
-    NOT_IN_DATA,
-    STANDING_WORDS,
-    TRAILING_DAYS,
-    Ledger,
-    RatioPair,
-    Targets,
+from recruit_dash.metrics.consultant_trends import (
     biggest_leak,
-    coming_period,
-    default_goal,
     figure_changes,
     funnel_against_team,
-    ledger,
-    per_week,
-    ratio_grid,
-    targets,
     weekly_activity,
     weekly_milestones,
 )
+from recruit_dash.metrics.funnel import Progress
+from recruit_dash.metrics.ratio_ledger import (
+    CREDIT_LABELS,
+    DEFAULT_PAIRS,
+    TRAILING_DAYS,
+    Ledger,
+    RatioPair,
+    ledger,
+)
+from recruit_dash.metrics.ratios import NOT_IN_DATA, STANDING_WORDS, ratio_grid
+from recruit_dash.metrics.targets import Targets, coming_period, default_goal, per_week, targets
 from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS, Model
 from recruit_dash.periods import Period
 

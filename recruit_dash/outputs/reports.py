@@ -12,9 +12,10 @@ from recruit_dash.metrics.aftercare import NO_RECORDS, aftercare
 from recruit_dash.metrics.clients import clients_report
 from recruit_dash.metrics.funnel import cohorts, funnel, progress
 from recruit_dash.metrics.queue import LONG_OVERDUE_DAYS, call_queue, long_overdue
-from recruit_dash.metrics.ratios import ratios_report, targets_report
+from recruit_dash.metrics.ratios import ratios_report
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import StallRules, stalled_leads
+from recruit_dash.metrics.targets import targets_report
 from recruit_dash.model import Model, json_value
 from recruit_dash.periods import Period, period_holding
 

@@ -11,7 +11,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from recruit_dash import formats
 from recruit_dash.history.store import versions_of_one_tracker
-from recruit_dash.ingest.pipeline import Ingested
+from recruit_dash.ingest.results import Ingested
 from recruit_dash.metrics.registry import Figure
 from recruit_dash.model import BLANK_GROUPS, FIELD_LABELS, group_names, group_options
 from recruit_dash.outputs import export

@@ -12,7 +12,6 @@ import streamlit as st
 
 from recruit_dash.ingest.mapping import CONFIDENT
 from recruit_dash.ingest.names import MergeProposal
-from recruit_dash.ingest.pipeline import FileReport, SheetReport
 from recruit_dash.ingest.profiles import (
     Profile,
     ProfileError,
@@ -25,6 +24,7 @@ from recruit_dash.ingest.profiles import (
     with_merge_decision,
     with_sheet_edits,
 )
+from recruit_dash.ingest.results import FileReport, SheetReport
 from recruit_dash.ingest.understanding import field_label
 from recruit_dash.model import IGNORED, OUTCOME_LABELS, OUTCOMES, ROLES, STAGE_IDS, STAGE_LABELS
 from recruit_dash.ui.components import escape_markdown

@@ -18,7 +18,7 @@ import streamlit as st
 from recruit_dash import clock
 from recruit_dash.history.store import Store, StoreError, default_path
 from recruit_dash.ingest.isolation import ingest_file_isolated
-from recruit_dash.ingest.pipeline import FileReport, Ingested, ingest_files
+from recruit_dash.ingest.pipeline import ingest_files
 from recruit_dash.ingest.profiles import (
     Profile,
     profile_from_json,
@@ -26,6 +26,7 @@ from recruit_dash.ingest.profiles import (
     profile_to_json,
     with_settings,
 )
+from recruit_dash.ingest.results import FileReport, Ingested
 from recruit_dash.metrics.aftercare import (
     DEFAULT_SCHEDULE,
     Aftercare,
@@ -33,11 +34,11 @@ from recruit_dash.metrics.aftercare import (
     aftercare,
     schedule_from_dicts,
 )
-from recruit_dash.metrics.clients import ClientBook
-from recruit_dash.metrics.clients import client_book as build_client_book
+from recruit_dash.metrics.client_book import ClientBook
+from recruit_dash.metrics.client_book import client_book as build_client_book
 from recruit_dash.metrics.funnel import Progress, progress
 from recruit_dash.metrics.queue import call_queue
-from recruit_dash.metrics.ratios import DEFAULT_PAIRS, RatioPair, pairs_from_dicts, pairs_to_dicts
+from recruit_dash.metrics.ratio_ledger import DEFAULT_PAIRS, RatioPair, pairs_from_dicts, pairs_to_dicts
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import Stalled, StallRules, stalled_leads
 from recruit_dash.model import Model

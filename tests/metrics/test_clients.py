@@ -10,27 +10,25 @@ import pytest
 from conftest import SAMPLE
 
 from recruit_dash.ingest.pipeline import ingest_paths
-from recruit_dash.metrics.clients import (
-    CLIENT_COLUMNS,
-    CLIENT_METRICS,
-    CONSULTANT_COLUMNS,
+from recruit_dash.metrics.client_book import (
     client_book,
-    client_figures,
     client_keys,
-    client_table,
-    clients_report,
-    concentration,
-    consultant_table,
     great_recruiter_score,
     is_referral,
-    matching_clients,
-    relationship_shape,
     repeat_business_ratio,
-    score_distribution,
     scores_by,
-    shape_by_quarter,
     twelve_months_to,
 )
+from recruit_dash.metrics.client_tables import (
+    CLIENT_COLUMNS,
+    CONSULTANT_COLUMNS,
+    client_table,
+    consultant_table,
+    matching_clients,
+    score_distribution,
+)
+from recruit_dash.metrics.client_trends import concentration, relationship_shape, shape_by_quarter
+from recruit_dash.metrics.clients import CLIENT_METRICS, client_figures, clients_report
 from recruit_dash.model import ACTIVITIES, FEEDBACK, LEADS, MILESTONES, PLACEMENTS, Model, conform
 from recruit_dash.periods import Period
 

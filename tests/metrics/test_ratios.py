@@ -10,21 +10,17 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE
 
-from recruit_dash.metrics.ratios import (
+from recruit_dash.metrics.consultant_trends import funnel_against_team
+from recruit_dash.metrics.ratio_ledger import (
     DEFAULT_PAIRS,
     RatioPair,
-    default_goal,
-    funnel_against_team,
     ledger,
     pairs_from_dicts,
     pairs_to_dicts,
-    placements_for_fee,
-    ratio_grid,
-    ratios_report,
-    targets,
-    targets_report,
     trailing,
 )
+from recruit_dash.metrics.ratios import ratio_grid, ratios_report
+from recruit_dash.metrics.targets import default_goal, placements_for_fee, targets, targets_report
 from recruit_dash.model import ACTIVITIES, LEADS, MILESTONES, PLACEMENTS, Model, conform
 from recruit_dash.periods import Period
 
@@ -201,7 +197,8 @@ def test_the_sample_counts_match_a_direct_count(sample):
 
 
 def test_two_pairs_that_read_alike_get_a_column_each(model):
-    from recruit_dash.metrics.ratios import MILESTONE, ratio_table
+    from recruit_dash.metrics.ratio_ledger import MILESTONE
+    from recruit_dash.metrics.ratios import ratio_table
 
     pairs = (RatioPair("meeting", "job"), RatioPair("meeting", "job", MILESTONE))
     grid = ratio_grid(ledger(model), JUNE, AS_OF, pairs)
@@ -250,7 +247,8 @@ def test_the_ratios_report_gives_null_and_says_the_kind_is_not_logged(model):
 
 
 def test_targets_for_a_kind_the_data_never_logs_are_blank_and_say_so(model):
-    from recruit_dash.metrics.ratios import NOT_IN_DATA, targets_frame
+    from recruit_dash.metrics.ratios import NOT_IN_DATA
+    from recruit_dash.metrics.targets import targets_frame
 
     book = ledger(without_calls(model))
     result = targets(book, AS_OF, "Ann", 2)
@@ -280,7 +278,7 @@ def test_the_coaching_pack_says_not_in_your_data_for_a_kind_never_logged(model):
 
 
 def test_the_biggest_leak_reads_as_events_per_event_never_a_share_above_100():
-    from recruit_dash.metrics.ratios import biggest_leak
+    from recruit_dash.metrics.consultant_trends import biggest_leak
 
     comparison = pd.DataFrame({
         "stage": ["job", "shortlist", "interview"],

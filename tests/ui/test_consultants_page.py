@@ -48,7 +48,7 @@ def test_the_author_switch_and_a_fee_goal_run():
 
 
 def test_edited_ratio_pairs_change_the_grid():
-    from recruit_dash.metrics.ratios import RatioPair
+    from recruit_dash.metrics.ratio_ledger import RatioPair
 
     at = page()
     at.session_state["ratio_pairs"] = (RatioPair("email", "meeting"), RatioPair("cv_sent", "offer"))
@@ -64,7 +64,7 @@ def test_a_kind_the_data_never_logs_shows_not_in_your_data_never_a_coloured_zero
 
     import pandas as pd
 
-    from recruit_dash.metrics.ratios import RatioPair
+    from recruit_dash.metrics.ratio_ledger import RatioPair
 
     at = page()
     # The sample logs no emails at all: its emails-per-meeting ratio is unknown, not 0.

@@ -172,7 +172,8 @@ def test_the_consultants_headline_shows_their_fall_in_fees_as_a_fall():
 
     from recruit_dash.formats import signed
     from recruit_dash.ingest.pipeline import ingest_paths
-    from recruit_dash.metrics.ratios import figure_changes, ledger
+    from recruit_dash.metrics.consultant_trends import figure_changes
+    from recruit_dash.metrics.ratio_ledger import ledger
     from recruit_dash.periods import Period
 
     at = page("pages/consultants.py")

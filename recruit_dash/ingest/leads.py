@@ -1,0 +1,131 @@
+"""Leads and their milestones from a wide, status-only or event-log lead sheet."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from recruit_dash.ingest.fields import Built, Sheet, ids
+from recruit_dash.ingest.mapping import SheetLayout
+from recruit_dash.ingest.vocabulary import normalise_header, status_meaning
+from recruit_dash.model import LADDER, LEADS, MILESTONES, OPEN, conform
+
+
+@lru_cache(maxsize=4096)
+def stage_from_name(name: str) -> str | None:
+    """Return the stage id a stage name, column title or status means, or None."""
+    key = normalise_header(name)
+    stripped = " ".join(re.sub(r"\b(date|dates|on|when|reached)\b", " ", key).split())
+    for candidate in (key, stripped):
+        for stage in LADDER:
+            if candidate in (normalise_header(stage.label), stage.id.replace("_", " "),
+                             *(normalise_header(s) for s in stage.synonyms)):
+                return stage.id
+        meaning = status_meaning(candidate)
+        if meaning and meaning[0]:
+            return meaning[0]
+    return None
+
+
+def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
+                excel_rows: pd.Series) -> Built:
+    """Return leads and milestones from a wide, status-only or event-log lead sheet."""
+    sheet = Sheet(body, layout, sheet_name, excel_rows)
+    reasons = pd.Series("", index=body.index, dtype=object)
+    understood = body[[index for indexes in sheet.fields.values() for index in indexes]]
+    empty = understood.isna().all(axis=1) if understood.shape[1] else pd.Series(True, index=body.index)
+    reasons[empty] = "no value in any column we understand"
+    event_log = sheet.has("stage") and sheet.has("stage_on")
+    lead_ids = ids(sheet, "lead_id", "", fill=not event_log)
+    reasons[lead_ids.isna() & ~empty] = "no lead ID: an event without its lead cannot be placed"
+    unmapped: dict[str, dict[str, int]] = {}
+    if not event_log:
+        repeated = lead_ids.duplicated(keep="first") & lead_ids.notna() & (reasons == "")
+        if repeated.any():
+            first_row = excel_rows[lead_ids[~lead_ids.duplicated()].index]
+            first_row.index = lead_ids[~lead_ids.duplicated()].to_numpy()
+            for index in repeated.index[repeated]:
+                reasons[index] = f"lead ID '{lead_ids[index]}' is already on row {first_row[lead_ids[index]]}"
+    keep = reasons == ""
+    extra = {}
+    if sheet.has("job_id"):
+        extra["lead_jobs"] = pd.DataFrame({"lead_id": lead_ids, "job_id": sheet.text("job_id"),
+                                           "sheet": sheet_name})[keep & lead_ids.notna()]
+    leads = pd.DataFrame({"lead_id": lead_ids}, index=body.index)
+    for name in ("consultant", "client", "contact", "candidate"):
+        leads[name] = sheet.names(name)
+    for name in ("role", "source", "status", "notes"):
+        leads[name] = sheet.text(name)
+    created = sheet.dates("created_on")
+    leads["created_on"] = created.values
+    leads["next_action_on"] = sheet.dates("next_action_on").values
+    leads["fee"] = sheet.money("fee")
+    milestone_parts = []
+    stage_columns = {name[6:]: indexes[0] for name, indexes in sheet.fields.items()
+                     if name.startswith("stage:")}
+    for stage, index in stage_columns.items():
+        parsed = sheet.dates(f"stage:{stage}", index)
+        reached = (parsed.values.notna() | parsed.ticks) & keep
+        milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[reached], "stage": stage,
+                                             "reached_on": parsed.values[reached],
+                                             "source_row": excel_rows[reached[reached].index]}))
+    if "lead" not in stage_columns:
+        dated = created.values.notna() & keep
+        milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[dated], "stage": "lead",
+                                             "reached_on": created.values[dated],
+                                             "source_row": excel_rows[dated[dated].index]}))
+    shape = "wide" if stage_columns else "status-only"
+    if event_log:
+        shape = "event log"
+        names = sheet.text("stage")
+        on = sheet.dates("stage_on").values
+        stages = pd.Series([_chosen(layout, value, 0) or stage_from_name(value)
+                            if isinstance(value, str) else None
+                            for value in names.astype(object)], index=body.index, dtype=object)
+        known = stages.notna()
+        unmapped["stage"] = sheet.unmapped("stage", names, known)
+        use = known & keep
+        milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[use], "stage": stages[use],
+                                             "reached_on": on[use],
+                                             "source_row": excel_rows[use[use].index]}))
+    statuses = leads["status"]
+    meanings = [_status(layout, value) if isinstance(value, str) else None
+                for value in statuses.astype(object)]
+    known_status = pd.Series([meaning is not None for meaning in meanings], index=body.index)
+    if sheet.has("status"):
+        unmapped["status"] = sheet.unmapped("status", statuses, known_status)
+    status_stage = pd.Series([meaning[0] if meaning else None for meaning in meanings],
+                             index=body.index, dtype=object)
+    status_outcome = pd.Series([meaning[1] if meaning else None for meaning in meanings],
+                               index=body.index, dtype=object)
+    with_stage = status_stage.notna() & keep
+    milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[with_stage],
+                                         "stage": status_stage[with_stage],
+                                         "reached_on": pd.NaT,
+                                         "source_row": excel_rows[with_stage[with_stage].index]}))
+    milestones = pd.concat([part for part in milestone_parts if len(part)], ignore_index=True) \
+        if any(len(part) for part in milestone_parts) else MILESTONES.empty()
+    leads["outcome"] = status_outcome.fillna(OPEN)
+    leads = leads[keep]
+    if event_log:
+        leads = leads.groupby("lead_id", sort=False, as_index=False).first()
+    leads["source_row"] = excel_rows[leads.index] if not event_log else None
+    return Built({"leads": conform(leads, LEADS), "milestones": milestones, **extra},
+                 reasons, sheet.issues, sheet.notes, unmapped, shape)
+
+
+def _chosen(layout: SheetLayout, value: str, part: int) -> str | None:
+    """Return the stage (part 0) or outcome (part 1) the user chose for a status text, or None."""
+    meaning = layout.statuses.get(normalise_header(value)) if layout.statuses else None
+    return meaning[part] if meaning else None
+
+
+def _status(layout: SheetLayout, value: str) -> tuple[str | None, str | None] | None:
+    """Return (stage, outcome) for a status text: the user's mapping first, then our vocabulary."""
+    if layout.statuses:
+        meaning = layout.statuses.get(normalise_header(value))
+        if meaning is not None:
+            return tuple(meaning)
+    return status_meaning(value)
