@@ -42,14 +42,14 @@ def weekly_workbooks() -> list[tuple[date, Path]]:
 
 
 def main() -> None:
-    from recruit_dash.history.store import Store
+    from recruit_dash.history.store import open_store
     from recruit_dash.ingest.pipeline import ingest_file
     from recruit_dash.metrics.registry import data_as_of
     from recruit_dash.outputs.reports import report
 
     paths = weekly_workbooks()
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "history.duckdb")
+        store = open_store(Path(folder) / "history.duckdb")
         imports = []
         for monday, path in paths:
             data = path.read_bytes()

@@ -14,12 +14,8 @@ from recruit_dash.ui import components, state
 
 MONEY, SCORE = "£%,.0f", "%+.0f"
 PERCENT_COLUMNS = {"repeat_business_ratio", "referral_rate"}
-FORMATS = {
-    "fees": MONEY,
-    "fees_before": MONEY,
-    "great_recruiter_score": SCORE,
-    "great_recruiter_score_before": SCORE,
-}
+FORMATS = {"fees": MONEY, "fees_before": MONEY, "great_recruiter_score": SCORE,
+           "great_recruiter_score_before": SCORE}
 
 
 def figure_cards_ui(figures: list[ClientFigure], per_row: int = 3) -> None:

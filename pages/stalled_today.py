@@ -34,7 +34,7 @@ with calls_tab:
             ("Due on the day", queue.DUE, "Next actions and re-contacts dated on the day."),
             ("Coming up", queue.COMING_UP, "Probation ends in the next 7 days, and check-ins "
                                            "whose window is open but due later."),
-            ("Overdue for more than 90 days", queue.LONG_OVERDUE,
+            ("Over 90 days overdue", queue.LONG_OVERDUE,
              "Calls whose day passed more than 90 days ago, listed apart below: leads to "
              "review rather than today's first calls.")], strict=True):
         column.metric(label, f"{int((items['urgency'] == urgency).sum()):,}", help=help_text,

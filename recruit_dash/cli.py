@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from recruit_dash import clock
-from recruit_dash.history.store import Store, StoreError
+from recruit_dash.history.store import Store, StoreError, open_store
 from recruit_dash.ingest.isolation import ingest_file_isolated
 from recruit_dash.ingest.pipeline import ingest_paths
 from recruit_dash.ingest.profiles import ProfileError, profile_from_json
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if db:
         try:
-            ingested = Ingested([], Store(db).model(getattr(args, "as_of", None)))
+            ingested = Ingested([], open_store(db).model(getattr(args, "as_of", None)))
         except (StoreError, OSError) as error:
             print(str(error), file=sys.stderr)
             return 2
@@ -213,7 +213,7 @@ UPLOAD_COLUMNS = ["upload_id", "file_name", "as_of", "imported_at", "sha256", "s
 def _history_command(args: argparse.Namespace) -> int:
     """Run `import`, `uploads` or `changes`; return the exit code."""
     try:
-        store = Store(args.db)
+        store = open_store(args.db)
         if args.command == "import":
             return _import(store, args)
         if args.command == "uploads":

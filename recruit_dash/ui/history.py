@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from recruit_dash import clock
-from recruit_dash.history.store import Store, StoreError, default_path, upload_as_of
+from recruit_dash.history.store import Store, StoreError, default_path, open_store, upload_as_of
 from recruit_dash.ingest.profiles import profile_key, profile_to_json
 from recruit_dash.model import STAGE_LABELS
 from recruit_dash.ui import components, state
@@ -34,7 +34,7 @@ CHANGE_LABELS = {
 def store() -> Store | None:
     """Return the history store, or None after saying in words why it cannot be opened."""
     try:
-        return Store(default_path())
+        return open_store(default_path())
     except (StoreError, OSError) as error:
         st.warning(str(error))
         return None
@@ -43,7 +43,7 @@ def store() -> Store | None:
 @st.cache_data(max_entries=16, ttl=600, show_spinner="Comparing the last two uploads…")
 def _changes(path: str, uploads_seen: tuple[int, ...]) -> dict | str:
     try:
-        return Store(path).changes()
+        return open_store(path).changes()
     except StoreError as error:
         return str(error)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from recruit_dash import clock
-from recruit_dash.history.store import Store, StoreError, default_path
+from recruit_dash.history.store import StoreError, default_path, open_store
 from recruit_dash.ingest.isolation import ingest_file_isolated
 from recruit_dash.ingest.pipeline import ingest_files
 from recruit_dash.ingest.profiles import (
@@ -133,7 +133,7 @@ def _ingest_text(held: Profile | None) -> str:
 def _history() -> Ingested | None:
     """Return the upload history's model, or None when the store cannot be opened."""
     try:
-        history = Store(default_path())
+        history = open_store(default_path())
         uploads = history.current()
     except (StoreError, OSError) as error:
         st.warning(str(error))
@@ -149,7 +149,7 @@ def _history_model(path: str, upload_ids: tuple[int, ...]) -> Ingested:
     """Return the history's model, once per set of current uploads."""
     report = FileReport(f"history: {len(upload_ids)} uploads", True,
                         sha256="history:" + ",".join(map(str, upload_ids)))
-    return Ingested([report], Store(path).model())
+    return Ingested([report], open_store(path).model())
 
 
 def profile() -> Profile | None:

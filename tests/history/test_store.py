@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SAMPLE, SAMPLE_PREV
 
-from recruit_dash.history.store import SCHEMA_VERSION, Store, StoreError, release
+from recruit_dash.history.duckdb_store import release
+from recruit_dash.history.schema import SCHEMA_VERSION
+from recruit_dash.history.store import Store, StoreError, open_store
 from recruit_dash.metrics.funnel import progress
 
 WEEK1 = date(2026, 11, 2)  # Mondays
@@ -26,7 +28,7 @@ WEEK2, WEEK3 = WEEK1 + timedelta(days=7), WEEK1 + timedelta(days=14)
 
 @pytest.fixture
 def store(tmp_path) -> Store:
-    return Store(tmp_path / "history.duckdb")
+    return open_store(tmp_path / "history.duckdb")
 
 
 def tracker_csv(statuses: dict[str, str], extra: str = "") -> bytes:
@@ -148,7 +150,7 @@ def test_changes_with_nothing_to_compare_say_so(store):
 
 def test_a_store_opens_at_its_schema_version_and_refuses_a_newer_one(tmp_path):
     path = tmp_path / "history.duckdb"
-    store = Store(path)
+    store = open_store(path)
     assert store.schema_version() == SCHEMA_VERSION
     newer = tmp_path / "newer.duckdb"
     connection = duckdb.connect(str(newer))
@@ -156,33 +158,34 @@ def test_a_store_opens_at_its_schema_version_and_refuses_a_newer_one(tmp_path):
     connection.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION + 1])
     connection.close()
     with pytest.raises(StoreError, match="newer recruit-dash"):
-        Store(newer)
+        open_store(newer)
     with pytest.raises(StoreError, match="newer recruit-dash"):  # refused every time, not cached
-        Store(newer)
+        open_store(newer)
 
 
 KILLED_IMPORT = """
 import os, sys, time
 from pathlib import Path
 from datetime import date
-from recruit_dash.history.store import Store
+from recruit_dash.history.duckdb_store import DuckDBStore
+from recruit_dash.history.store import open_store
 
-store = Store(sys.argv[1])
-original = Store._insert_rows
+store = open_store(sys.argv[1])
+original = DuckDBStore._insert_rows
 
 def slow(self, cursor, upload_id, report, tables):
     original(self, cursor, upload_id, report, tables)
     Path(sys.argv[2]).write_text("inside")  # rows written, transaction still open
     time.sleep(60)
 
-Store._insert_rows = slow
+DuckDBStore._insert_rows = slow
 store.import_file("lead_tracker.xlsx", Path(sys.argv[3]).read_bytes(), date(2026, 11, 20))
 """
 
 
 def test_killing_the_process_during_an_import_leaves_the_store_as_it_was(tmp_path):
     path = tmp_path / "history.duckdb"
-    store = Store(path)
+    store = open_store(path)
     kept = store.import_file("t.csv", tracker_csv({"L1": "CVs sent"}), WEEK1)
     release(path)  # another process needs the file: this one lets go first
     marker = tmp_path / "inside"
@@ -194,7 +197,7 @@ def test_killing_the_process_during_an_import_leaves_the_store_as_it_was(tmp_pat
     assert marker.exists(), "the import never reached its transaction"
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    reopened = Store(path)
+    reopened = open_store(path)
     uploads = reopened.uploads()
     assert uploads["upload_id"].tolist() == [kept.upload_id]
     cursor = reopened._cursor()
@@ -213,7 +216,7 @@ def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_err
     def importer(name: str, data: bytes, day: date) -> None:
         try:
             start.wait()
-            result = Store(store_path).import_file(name, data, day)
+            result = open_store(store_path).import_file(name, data, day)
             assert result.status in ("imported", "already"), result.message
         except BaseException as error:  # noqa: BLE001 - every failure is reported below
             errors.append(error)
@@ -222,7 +225,7 @@ def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_err
         try:
             start.wait()
             for _ in range(4):
-                store = Store(store_path)
+                store = open_store(store_path)
                 seen.append(len(store.model().leads))
                 store.uploads()
         except BaseException as error:  # noqa: BLE001
@@ -236,9 +239,9 @@ def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_err
     for thread in threads:
         thread.join(timeout=300)
     assert not errors, errors
-    store = Store(store_path)
+    store = open_store(store_path)
     assert len(store.uploads()) == 8
-    from recruit_dash.history import store as module
+    from recruit_dash.history import duckdb_store as module
 
     assert len(module._CURSORS[str(store_path.resolve())]) <= 13  # one per thread, not per call
     # One tracker (the same headers) over eight weeks: every row kept, the latest week shown.

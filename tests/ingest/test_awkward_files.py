@@ -25,7 +25,8 @@ from streamlit.testing.v1 import AppTest
 
 from recruit_dash import cli
 from recruit_dash.clock import TODAY_VARIABLE
-from recruit_dash.history.store import Store, release
+from recruit_dash.history.duckdb_store import release
+from recruit_dash.history.store import open_store
 from recruit_dash.ingest.coerce import parse_dates
 from recruit_dash.ingest.pipeline import ingest_files
 from recruit_dash.ingest.vocabulary import status_meaning
@@ -289,7 +290,7 @@ def test_import_without_as_of_dates_each_weekly_file_by_its_own_last_day(tmp_pat
     (date(2024, 4, 12), ["2024-04-12", "2024-04-12"]),  # a date given is the date used
 ])
 def test_the_store_dates_an_upload_by_its_data_unless_told(tmp_path, as_of, expected):
-    store = Store(tmp_path / "history.duckdb")
+    store = open_store(tmp_path / "history.duckdb")
     try:
         results = [store.import_file(name, weekly_file(last_day), as_of)
                    for name, (last_day, _) in WEEKS.items()]
@@ -324,6 +325,6 @@ def test_the_data_page_dates_an_upload_by_its_data(history, tmp_path):
     assert any("each file is dated by its own last day" in caption.value for caption in at.caption)
     at.button(key="history_save").click().run()
     assert not at.exception
-    uploads = Store(history).uploads()
+    uploads = open_store(history).uploads()
     assert [f"{day:%Y-%m-%d}" for day in uploads["as_of"]] == ["2024-04-05", "2024-04-12"]
     assert uploads["superseded_by"].isna().all()

@@ -9,7 +9,8 @@ import pytest
 from conftest import ROOT, SAMPLE, SAMPLE_PREV
 from streamlit.testing.v1 import AppTest
 
-from recruit_dash.history.store import Store, release
+from recruit_dash.history.duckdb_store import release
+from recruit_dash.history.store import open_store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,12 +45,12 @@ def test_two_saved_weeks_show_what_moved_on_the_overview(history):
     save(at, SAMPLE, date(2026, 11, 20))
     save(at, SAMPLE, date(2026, 11, 20))
     assert any("already imported on" in box.value for box in at.info)
-    assert len(Store(history).uploads()) == 2
+    assert len(open_store(history).uploads()) == 2
     at.switch_page("pages/overview.py").run()
     assert not at.exception
     moved = {card.label: int(card.value.replace(",", "")) for card in at.metric
              if card.label in ("Leads that progressed", "New leads")}
-    expected = Store(history).changes()
+    expected = open_store(history).changes()
     assert moved["Leads that progressed"] == len(expected["progressed"]) > 0
     assert moved["New leads"] == len(expected["new"])
 
@@ -66,14 +67,14 @@ def test_the_history_can_be_shown_on_every_page_and_an_upload_deleted(history):
     assert any("history" in line.value and "2 uploads" in line.value for line in at.sidebar.markdown)
     assert not any("sample data" in box.value for box in at.info)
     at.switch_page("pages/data.py").run()
-    first = int(Store(history).uploads()["upload_id"].iloc[0])
+    first = int(open_store(history).uploads()["upload_id"].iloc[0])
     at.selectbox(key="history_delete_id").set_value(first).run()
     assert at.button(key="history_delete").disabled
     at.checkbox(key="history_delete_sure").check().run()
     at.button(key="history_delete").click().run()
     assert not at.exception
-    assert Store(history).uploads()["upload_id"].tolist() != [] and \
-        first not in Store(history).uploads()["upload_id"].tolist()
+    assert open_store(history).uploads()["upload_id"].tolist() != [] and \
+        first not in open_store(history).uploads()["upload_id"].tolist()
 
 
 def test_two_weeks_of_one_tracker_read_together_get_a_warning(history):

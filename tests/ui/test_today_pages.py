@@ -90,7 +90,7 @@ def test_the_call_queue_for_a_chosen_day_matches_the_engine_and_offers_the_call_
     assert len(apart) == int(old.sum())
     assert any(item.label == f"Overdue for more than 90 days: {int(old.sum()):,}"
                for item in at.expander)
-    assert metric(at, "Overdue for more than 90 days") == int(old.sum())
+    assert metric(at, "Over 90 days overdue") == int(old.sum())
     keys = {button.proto.id for button in at.get("download_button")}
     assert any("today_queue_csv" in key for key in keys)
     assert any("today_queue_ics" in key for key in keys)
