@@ -31,3 +31,15 @@ SAMPLE_PREV = ROOT / "sample_data" / "lead_tracker_prev_week.xlsx"
 def fixture_files(tmp_path_factory) -> dict[str, Path]:
     """Return the paths of every small fixture file."""
     return make_fixtures.write_all(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.fixture
+def history(tmp_path, monkeypatch):
+    """Yield the path of an upload history of the test's own, used by the app through
+    RECRUIT_DASH_DB, and release it afterwards."""
+    from recruit_dash.history.duckdb_store import release
+
+    path = tmp_path / "history.duckdb"
+    monkeypatch.setenv("RECRUIT_DASH_DB", str(path))
+    yield path
+    release(path)

@@ -302,14 +302,6 @@ def test_the_store_dates_an_upload_by_its_data_unless_told(tmp_path, as_of, expe
         release(store.path)
 
 
-@pytest.fixture
-def history(tmp_path, monkeypatch):
-    path = tmp_path / "history.duckdb"
-    monkeypatch.setenv("RECRUIT_DASH_DB", str(path))
-    yield path
-    release(path)
-
-
 def test_the_data_page_dates_an_upload_by_its_data(history, tmp_path):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()

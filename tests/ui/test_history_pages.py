@@ -5,22 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from conftest import ROOT, SAMPLE, SAMPLE_PREV
 from streamlit.testing.v1 import AppTest
 
-from recruit_dash.history.duckdb_store import release
 from recruit_dash.history.store import open_store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def history(tmp_path, monkeypatch):
-    path = tmp_path / "history.duckdb"
-    monkeypatch.setenv("RECRUIT_DASH_DB", str(path))
-    yield path
-    release(path)
 
 
 def data_page() -> AppTest:
