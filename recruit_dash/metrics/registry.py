@@ -133,14 +133,19 @@ def data_as_of(model: Model, today: date | None = None) -> date:
     recorded = [model.leads["created_on"], model.activities["on"], model.feedback["on"],
                 model.checkins["done_on"],
                 model.milestones.loc[model.milestones["stage"] == "lead", "reached_on"]]
-    stamps = pd.concat([series.dropna() for series in recorded if len(series)] or [pd.Series()])
-    if stamps.empty:
-        stamps = model.milestones["reached_on"].dropna()
-    if stamps.empty:
-        return today or clock.today()
-    if today is not None and (stamps <= to_date(today)).any():
-        stamps = stamps[stamps <= to_date(today)]
-    return stamps.max().date()
+    return (_last_day_of(recorded, today) or _last_day_of([model.milestones["reached_on"]], today)
+            or today or clock.today())
+
+
+def _last_day_of(columns: list[pd.Series], today: date | None) -> date | None:
+    """Return the latest day in any of the date columns (not after today, when some are not),
+    without copying them into one: the activity log may hold a million rows."""
+    latest = [column.max() for column in columns if column.notna().any()]
+    if today is not None:
+        upto = [column[column <= to_date(today)].max() for column in columns]
+        upto = [stamp for stamp in upto if pd.notna(stamp)]
+        latest = upto or latest
+    return max(latest).date() if latest else None
 
 
 def furthest_stages(model: Model, as_of: date, standing: Progress | None = None) -> pd.Series:
