@@ -3,14 +3,8 @@ corrections as a profile, and every quarantined row."""
 
 import streamlit as st
 
-from recruit_dash.ingest.understanding import (
-    columns_table,
-    profile_messages,
-    quarantined_rows,
-    shape_words,
-    sheets_table,
-)
-from recruit_dash.ui import components, history, mapping_editor, state
+from recruit_dash.ingest.understanding import profile_messages, quarantined_rows, sheets_table
+from recruit_dash.ui import components, history, mapping_editor, readiness, state
 
 
 def apply(profile) -> None:
@@ -37,48 +31,20 @@ elif state.uploads() and st.button("Go back to the sample data", key="data_use_s
 for report in ingested.files:
     if not report.ok:
         st.error(report.error)
+        if report.sheets:  # read, but no sheet was recognised: one can still be used
+            st.caption("You can still use one of its sheets: open it below and choose “Use this "
+                       "sheet as leads”, or switch on “Correct this sheet”.")
 for message in profile_messages(ingested):
     st.success(components.escape_markdown(message), icon=":material/task_alt:")
 
 st.subheader("What we understood")
 st.dataframe(sheets_table(ingested), hide_index=True, placeholder=components.MISSING, width="stretch")
+readiness.checklist_ui(ingested)
 
 profile = state.profile()
-for report in ingested.files:
-    for index, sheet in enumerate(report.sheets):
-        title = components.escape_markdown(f"{report.path} › {sheet.name}: {sheet.role}")
-        with st.expander(title, expanded=False):
-            if sheet.reason:
-                st.write(f"Not used: {components.escape_markdown(sheet.reason)}.")
-            else:
-                st.write(f"Header on row {sheet.header_row}: {shape_words(sheet)}. "
-                         f"{sheet.rows_read:,} rows read = {sheet.rows_accepted:,} accepted + "
-                         f"{sheet.rows_quarantined:,} quarantined + {sheet.rows_blank:,} blank.")
-                st.dataframe(columns_table(sheet), hide_index=True, placeholder=components.MISSING,
-                             width="stretch", column_config={
-                    "Field": None,  # the canonical id, for the command line, not for people
-                    "Confidence": st.column_config.ProgressColumn(
-                        "Confidence", format="%d%%", min_value=0, max_value=100,
-                        help="How sure we are of the match between the header and the field."),
-                })
-                for note in sheet.notes:
-                    st.caption(components.escape_markdown(note))
-                for what, values in sheet.unmapped_values.items():
-                    if values:
-                        listed = ", ".join(f"“{components.escape_markdown(value)}” ({count:,} rows)"
-                                           for value, count in list(values.items())[:15])
-                        more = f" and {len(values) - 15} more" if len(values) > 15 else ""
-                        st.warning(f"{what.capitalize()} values we could not map to the ladder or "
-                                   f"an outcome: {listed}{more}. Those rows are kept; map the "
-                                   "values below (switch on “Correct this sheet”).")
-            key = mapping_editor.sheet_key(report, index)
-            if report.ok and st.toggle("Correct this sheet", key=f"data_fix_{key}",
-                                       help="Change the sheet's role, header row, what each column "
-                                            "means and what each status means. The change shows "
-                                            "at once and goes into your profile."):
-                edited = mapping_editor.sheet_editor_ui(sheet, key, profile)
-                if edited is not None:
-                    apply(edited)
+edited = mapping_editor.sheet_sections_ui(ingested, profile)
+if edited is not None:
+    apply(edited)
 
 if ingested.name_merges:
     st.subheader("Names that may be the same person or company")

@@ -45,7 +45,10 @@ st.caption(f"**{lens.title()} lens** — {LENS_HELP[lens]} "
 
 result = funnel(model, lens, period, as_of, stages, standing)
 frame = result.frame()
-if frame.empty or not frame["count"].any():
+if not result.stages:
+    st.info("None of the stages shown is tracked in your data. Choose others under "
+            "Stages shown.")
+elif not frame["count"].any():
     st.info("No leads in this lens and period. Try a longer period or another lens.")
 elif split is None:
     st.plotly_chart(charts.funnel_chart(frame, f"{lens.title()} funnel — {where}", events),
@@ -55,6 +58,12 @@ else:
     st.plotly_chart(charts.split_chart(groups, f"{lens.title()} funnel by {split} — {where}",
                                        events), width="stretch", key="funnel_split_chart")
     st.dataframe(split_table(groups), hide_index=True, placeholder=components.MISSING, width="stretch")
+if result.not_tracked:
+    st.caption("Not tracked in your data: "
+               + ", ".join(STAGE_LABELS[stage] for stage in result.not_tracked)
+               + ". No lead in your data records them, so the funnel leaves them out instead "
+                 "of counting them from later stages. To see one, map its column on the Data "
+                 "page.")
 
 small = [STAGE_LABELS[row.stage] for row in result.stages if row.small_sample and row.count]
 if small:

@@ -13,6 +13,7 @@ from recruit_dash.history.store import Store, StoreError, open_store
 from recruit_dash.ingest.isolation import ingest_file_isolated
 from recruit_dash.ingest.pipeline import ingest_paths
 from recruit_dash.ingest.profiles import ProfileError, profile_from_json
+from recruit_dash.ingest.readiness import page_readiness
 from recruit_dash.ingest.results import Ingested
 from recruit_dash.ingest.understanding import inspection
 from recruit_dash.metrics.funnel import LENSES
@@ -133,10 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     failed = [report for report in ingested.files if not report.ok]
     if args.command == "inspect":
         document = inspection(ingested)
+        pages = page_readiness(ingested)
+        document["pages"] = [page.to_dict() for page in pages]
         if args.json:
             print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
         else:
             print(_summary(document))
+            print("what each page can show:")
+            for page in pages:
+                print(f"  [{page.status}] {page.line}")
+                for action in dict.fromkeys(item.action for item in page.wanting if item.action):
+                    print(f"      {action}")
         return 1 if failed else 0
     for report in failed:
         print(f"{report.path}: {report.error}", file=sys.stderr)

@@ -69,6 +69,18 @@ STAGE_IDS: tuple[str, ...] = tuple(stage.id for stage in LADDER)
 STAGE_ORDER: dict[str, int] = {stage.id: index for index, stage in enumerate(LADDER)}
 STAGE_LABELS: dict[str, str] = {stage.id: stage.label for stage in LADDER}
 
+
+def tracked_stages(milestones: pd.DataFrame) -> tuple[str, ...]:
+    """Return the stages the data tracks, in ladder order: every stage at least one lead recorded
+    (dated or a tick), and always Lead generated.
+
+    Reach-or-later counts only these. A stage no lead recorded (no column, no event, no status
+    value for it: an in-house tracker has no client meeting) is "not tracked in your data", never
+    filled in from a later stage.
+    """
+    recorded = set(milestones["stage"].dropna().unique())
+    return tuple(stage for stage in STAGE_IDS if stage == "lead" or stage in recorded)
+
 OPEN, FILLED, LOST, ON_HOLD = "open", "filled", "lost", "on_hold"
 OUTCOMES: tuple[str, ...] = (OPEN, FILLED, LOST, ON_HOLD)
 OUTCOME_LABELS = {OPEN: "Open", FILLED: "Filled", LOST: "Lost", ON_HOLD: "On hold"}

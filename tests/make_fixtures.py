@@ -151,7 +151,7 @@ def legacy_xls() -> bytes:
     return buffer.getvalue()
 
 
-CUSTOM_HEADER = ["Ref", "Desk Owner", "Company", "Role", "Current Status", "Date Added"]
+CUSTOM_HEADER = ["Ref", "Desk", "Company", "Role", "Current Status", "Date Added"]
 CUSTOM_ROWS: Rows = [
     ["C1", "Adil umar", "Acme Ltd", "Nurse", "Interviewing", "02/05/2025"],
     ["C2", "Mohammed Adil Umar", "ACME Limited", "Porter", "Banana", "13/05/2025"],

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from recruit_dash.ingest.coerce import clean_names, clean_text, parse_dates, parse_flags, parse_money
+from recruit_dash.ingest.content import result_of
 from recruit_dash.ingest.locate import MAX_CELL_ISSUES_PER_COLUMN
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.names import co_owned
+from recruit_dash.ingest.vocabulary import ABSENT, NO
 
 
 @dataclass
@@ -73,12 +75,23 @@ class Sheet:
                                                 f"co-owner {others[row]} not credited"))
         return first
 
-    def dates(self, name: str, column_index: int | None = None):
+    def steps(self, name: str, column_index: int):
+        """Return a step column's dates and ticks, and each cell's result ("pass", "fail",
+        "pending", "absent") where it says how the step went instead of when ("Rejected",
+        "Cleared", "No")."""
+        text = self.body[column_index].astype("string").str.strip()
+        meanings = {value: ABSENT if value.lower() in NO else result_of(value)
+                    for value in text.dropna().unique()}
+        results = text.map(meanings).astype(object).where(text.notna(), None)
+        return self.dates(name, column_index, skip=results.notna()), results
+
+    def dates(self, name: str, column_index: int | None = None, skip: pd.Series | None = None):
         index = column_index if column_index is not None else (
             self.fields[name][0] if name in self.fields else None)
         if index is None:
             return parse_dates(pd.Series(pd.NA, index=self.body.index, dtype="string"))
-        parsed = parse_dates(self.body[index], year_hint=self.year_hint, date1904=self.date1904)
+        cells = self.body[index] if skip is None else self.body[index].mask(skip)
+        parsed = parse_dates(cells, year_hint=self.year_hint, date1904=self.date1904)
         header = self.headers.get(index, name)
         self.notes += [f"'{header}': {note}" for note in parsed.notes]
         self._flag(index, parsed.failed, "not a date we can read")

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -25,7 +26,8 @@ import pandas as pd
 import pyarrow
 
 from recruit_dash.errors import WorkbookError
-from recruit_dash.ingest.pipeline import ingest_file
+from recruit_dash.ingest.locate import RawSheet, SheetTraps
+from recruit_dash.ingest.pipeline import ingest_file, read_sheets
 from recruit_dash.ingest.profiles import Profile
 from recruit_dash.ingest.results import FileReport
 from recruit_dash.ingest.safety import check_before_parsing
@@ -49,15 +51,32 @@ def ingest_file_isolated(name: str, data: bytes, *, seconds: float | None = None
                          ) -> tuple[FileReport, dict[str, pd.DataFrame]]:
     """Return one file's report and frames, parsed in a child process within the limits, each
     sheet of a shape the mapping profile knows read as it says."""
+    outcome = _isolated(name, data, seconds, memory_mb, ingest_file, profile)
+    return outcome if isinstance(outcome, tuple) else (outcome, {})
+
+
+def read_sheets_isolated(name: str, data: bytes, *, seconds: float | None = None,
+                         memory_mb: int | None = None,
+                         ) -> tuple[list[RawSheet], dict[str, SheetTraps]] | FileReport:
+    """Return a file's sheets as read and their traps, parsed in a child process within the
+    limits, or the report of a file that could not be read."""
+    return _isolated(name, data, seconds, memory_mb, read_sheets)
+
+
+def _isolated(name: str, data: bytes, seconds: float | None, memory_mb: int | None,
+              work: Callable, *arguments) -> object:
+    """Return what `work(name, data, *arguments)` gives, run in a child process within the
+    limits, or a FileReport saying in words why the file could not be read."""
     seconds = PARSE_SECONDS if seconds is None else seconds
     memory_mb = PARSE_MEMORY_MB if memory_mb is None else memory_mb
     try:
         check_before_parsing(name, data)
     except WorkbookError as error:
-        return FileReport(name, False, str(error)), {}
+        return FileReport(name, False, str(error))
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(name, data, sender, memory_mb, profile), daemon=True)
+    child = context.Process(target=_child, args=(name, data, sender, memory_mb, work, *arguments),
+                            daemon=True)
     started = time.monotonic()
     child.start()
     sender.close()
@@ -85,7 +104,7 @@ def ingest_file_isolated(name: str, data: bytes, *, seconds: float | None = None
     log.info("parsing a file ended with %s (exit code %s) after %.1f s", outcome,
                 child.exitcode, time.monotonic() - started)
     message = _message(Path(name).name, outcome, payload, child.exitcode, seconds)
-    return FileReport(name, False, message), {}
+    return FileReport(name, False, message)
 
 
 def _message(name: str, outcome: str, payload: object, exitcode: int | None, seconds: float) -> str:
@@ -123,8 +142,8 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def _child(name: str, data: bytes, sender: Connection, memory_mb: int,
-           profile: Profile | None = None) -> None:
+def _child(name: str, data: bytes, sender: Connection, memory_mb: int, work: Callable,
+           *arguments) -> None:
     """Parse in the child: limit memory, then send back ("ok", result) or a typed failure."""
     # Arrow's own allocator keeps freed memory mapped; the system one hands it back for reuse,
     # so the budget measures what the parse needs, not what the allocator hoards.
@@ -136,7 +155,7 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int,
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        result = ("ok", ingest_file(name, data, profile))
+        result = ("ok", work(name, data, *arguments))
     except MemoryError:
         result = ("memory", None)
     except WorkbookError as error:

@@ -9,8 +9,8 @@ import pandas as pd
 
 from recruit_dash.ingest.fields import Built, Sheet, ids
 from recruit_dash.ingest.mapping import SheetLayout
-from recruit_dash.ingest.vocabulary import normalise_header, status_meaning
-from recruit_dash.model import LADDER, LEADS, MILESTONES, OPEN, conform
+from recruit_dash.ingest.vocabulary import FAIL, PASS, PENDING, normalise_header, status_meaning
+from recruit_dash.model import FILLED, LADDER, LEADS, LOST, MILESTONES, ON_HOLD, OPEN, STAGE_ORDER, conform
 
 
 @lru_cache(maxsize=4096)
@@ -63,13 +63,31 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
     leads["next_action_on"] = sheet.dates("next_action_on").values
     leads["fee"] = sheet.money("fee")
     milestone_parts = []
-    stage_columns = {name[6:]: indexes[0] for name, indexes in sheet.fields.items()
+    stage_columns = {name[6:]: indexes for name, indexes in sheet.fields.items()
                      if name.startswith("stage:")}
-    for stage, index in stage_columns.items():
-        parsed = sheet.dates(f"stage:{stage}", index)
-        reached = (parsed.values.notna() | parsed.ticks) & keep
+    # A decision on no named step ("Selected": Rejected) is the earliest evidence of an outcome;
+    # each step's result, in ladder order, overrides it.
+    step_outcomes = pd.Series(None, index=body.index, dtype=object)
+    if sheet.has("decision"):
+        _, outcome, _ = step_results("lead", sheet.steps("decision", sheet.fields["decision"][0])[1],
+                                     sheet.raw("decision"))
+        step_outcomes = outcome
+    for stage, indexes in sorted(stage_columns.items(), key=lambda item: STAGE_ORDER[item[0]]):
+        on = pd.Series(pd.NaT, index=body.index, dtype="datetime64[ns]")
+        reached = pd.Series(False, index=body.index)
+        for nth, index in enumerate(indexes):  # a later round is read with the last rung
+            parsed, results = sheet.steps(f"stage:{stage}", index)
+            happened, outcome, filled = step_results(stage, results, sheet.raw(f"stage:{stage}", nth))
+            step_outcomes = outcome.where(outcome.notna(), step_outcomes)
+            on = on.fillna(parsed.values)
+            reached |= parsed.values.notna() | parsed.ticks | happened
+            later = filled.notna() & keep
+            milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[later], "stage": filled[later],
+                                                 "reached_on": pd.NaT,
+                                                 "source_row": excel_rows[later[later].index]}))
+        reached &= keep
         milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[reached], "stage": stage,
-                                             "reached_on": parsed.values[reached],
+                                             "reached_on": on[reached],
                                              "source_row": excel_rows[reached[reached].index]}))
     if "lead" not in stage_columns:
         dated = created.values.notna() & keep
@@ -107,13 +125,59 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
                                          "source_row": excel_rows[with_stage[with_stage].index]}))
     milestones = pd.concat([part for part in milestone_parts if len(part)], ignore_index=True) \
         if any(len(part) for part in milestone_parts) else MILESTONES.empty()
-    leads["outcome"] = status_outcome.fillna(OPEN)
+    # The status says where a lead stands; where it does not say (blank, unknown or just open),
+    # the furthest step's result does ("2nd round status: Rejected" is a lost lead).
+    decided = status_outcome.isin([FILLED, LOST, ON_HOLD])
+    leads["outcome"] = status_outcome.where(decided, step_outcomes).fillna(OPEN)
     leads = leads[keep]
     if event_log:
         leads = leads.groupby("lead_id", sort=False, as_index=False).first()
     leads["source_row"] = excel_rows[leads.index] if not event_log else None
     return Built({"leads": conform(leads, LEADS), "milestones": milestones, **extra},
                  reasons, sheet.issues, sheet.notes, unmapped, shape)
+
+
+# Results that mean the step did not take place: a no-show was not interviewed.
+NOT_HELD = frozenset({"no show", "withdrawn", "withdrew", "backed out", "absconded",
+                      "did not join", "not joined", "dropped", "drop", "refused"})
+NOT_REACHED_ON_FAIL = frozenset({"started", "probation"})  # a dropped start did not start
+
+
+def step_results(stage: str, results: pd.Series, raw: pd.Series,
+                 ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return, per row, whether a step column's result cells say the step happened, the outcome
+    they give the lead, and a later stage a win names ("Hired" in a round's result).
+
+    A pass or a fail both mean a round was held or an offer made (a fail loses the lead); a start
+    that failed did not happen; a pass at the start fills the lead."""
+    text = raw.astype("string").str.strip()
+    pairs = pd.DataFrame({"value": text, "result": results}).dropna().drop_duplicates()
+    meanings = {value: _step_meaning(stage, result, value)
+                for value, result in zip(pairs["value"], pairs["result"], strict=True)}
+    happened = text.map({value: meaning[0] for value, meaning in meanings.items()})
+    outcome = text.map({value: meaning[1] for value, meaning in meanings.items()}).astype(object)
+    later = text.map({value: meaning[2] for value, meaning in meanings.items()}).astype(object)
+    happened = happened.fillna(False).astype(bool)
+    outcome = outcome.where(outcome.notna(), None)
+    return happened, outcome, later.where(later.notna(), None)
+
+
+@lru_cache(maxsize=4096)
+def _step_meaning(stage: str, result: str, value: str) -> tuple[bool, str | None, str | None]:
+    """Return (the step happened, the lead's outcome, a later stage a win names) for one result."""
+    held = normalise_header(value) not in NOT_HELD
+    if result == FAIL:
+        return held and stage not in NOT_REACHED_ON_FAIL, LOST, None
+    if result == PENDING:
+        return False, OPEN, None
+    if result != PASS:
+        return False, None, None
+    if STAGE_ORDER[stage] >= STAGE_ORDER["started"]:
+        return True, FILLED, None
+    meaning = status_meaning(value)
+    if meaning and meaning[1] == FILLED:
+        return True, FILLED, meaning[0]
+    return True, OPEN, None
 
 
 def _chosen(layout: SheetLayout, value: str, part: int) -> str | None:

@@ -8,9 +8,20 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import pandas as pd
-from rapidfuzz import fuzz, process
 
-from recruit_dash.ingest.coerce import looks_like_dates, looks_like_numbers
+from recruit_dash.ingest.coerce import looks_like_dates
+from recruit_dash.ingest.columns import (  # noqa: F401 (ColumnMapping, CONFIDENT: read from here)
+    ACTIVITY_WORDS,
+    CONFIDENT,
+    ColumnMapping,
+    between_stages,
+    later_round,
+    lookup_list,
+    rank,
+    status_by_values,
+)
+from recruit_dash.ingest.content import DATE_FIELDS, ColumnEvidence
+from recruit_dash.ingest.grammar import field_of, read_header, words_of
 from recruit_dash.ingest.profiles import SheetProfile
 from recruit_dash.ingest.vocabulary import (
     FIELD_SYNONYMS,
@@ -22,29 +33,8 @@ from recruit_dash.ingest.vocabulary import (
 from recruit_dash.model import ACTIVITY_KINDS, IGNORED, LADDER, ROLES
 
 HEADER_SEARCH_ROWS = 30
-CONFIDENT = 0.85  # below this a mapping is shown as a suggestion, never applied silently
-FUZZY_FLOOR = 75
 DATE_WORDS = re.compile(r"\b(date|dates|on|dt|when|day)\b")
-_CHECKIN = re.compile(r"\b(check ?in|call|follow ?up|aftercare|touch ?point)\b")
 _PIVOT_MARKERS = ("row labels", "grand total", "sum of", "count of", "column labels")
-
-# Fields that hold dates and numbers, so a column's values can confirm or refute a header match.
-DATE_FIELDS = frozenset({"created_on", "next_action_on", "stage_on", "on", "start_on",
-                         "probation_end_on", "checkin_on"})
-NUMBER_FIELDS = frozenset({"fee", "score", "count"})
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """What one source column means: its canonical field (or None), and how sure we are."""
-
-    index: int
-    source: str
-    field: str | None
-    confidence: float
-    note: str = ""
-    by_user: bool = False  # set by the user in a mapping profile
-
 
 @dataclass(frozen=True)
 class SheetLayout:
@@ -100,54 +90,9 @@ def match_header(header: str, role: str) -> tuple[str | None, float, str]:
         return table[key], 1.0, ""
     stripped = DATE_WORDS.sub(" ", key).split()
     short = " ".join(stripped)
-    if short and short in table:
+    if short and short in table and not read_header(header).ordinal:
         return table[short], 0.95, ""
-    choice = process.extractOne(key, table.keys(), scorer=fuzz.token_sort_ratio,
-                                score_cutoff=FUZZY_FLOOR)
-    if choice is None and short and short != key:
-        choice = process.extractOne(short, table.keys(), scorer=fuzz.token_sort_ratio,
-                                    score_cutoff=FUZZY_FLOOR)
-    if choice is not None:
-        synonym, score, _ = choice
-        return table[synonym], round(score / 100 * 0.97, 2), f"close to '{synonym}'"
-    if role == "placements" and _CHECKIN.search(key):
-        return "checkin_on", 0.9, "a check-in column"
-    return None, 0.0, ""
-
-
-class ColumnEvidence:
-    """What a sheet's columns hold (how date-like, how numeric), measured once per column."""
-
-    def __init__(self, data: pd.DataFrame):
-        self.data = data
-        self._dates: dict[int, float] = {}
-        self._numbers: dict[int, float] = {}
-
-    def empty(self, index: int) -> bool:
-        return self.data[index].head(1000).dropna().empty
-
-    def dates(self, index: int) -> float:
-        if index not in self._dates:
-            self._dates[index] = looks_like_dates(self.data[index])
-        return self._dates[index]
-
-    def numbers(self, index: int) -> float:
-        if index not in self._numbers:
-            self._numbers[index] = looks_like_numbers(self.data[index])
-        return self._numbers[index]
-
-    def fits(self, field: str, index: int) -> bool:
-        """Return whether a column's values fit the field (dates for stages, numbers for counts)."""
-        if self.empty(index):
-            return True
-        if field.startswith("stage:") or field in DATE_FIELDS:
-            return self.dates(index) >= 0.6
-        if field.startswith("count:") or field in NUMBER_FIELDS:
-            return self.numbers(index) >= 0.8 and self.dates(index) < 0.5
-        if field in ("lead_id", "consultant", "client", "candidate", "role", "kind", "stage",
-                     "status", "contact", "source"):
-            return self.dates(index) < 0.5
-        return True
+    return field_of(header, role)
 
 
 def map_columns(headers: list[str], evidence: ColumnEvidence, role: str) -> tuple[ColumnMapping, ...]:
@@ -166,17 +111,24 @@ def map_columns(headers: list[str], evidence: ColumnEvidence, role: str) -> tupl
     for proposal in proposals:
         if proposal.field and proposal.field not in repeatable:
             current = best.get(proposal.field)
-            if current is None or proposal.confidence > current.confidence:
+            # A stage column of dates beats one of ticks: it says when, not only whether.
+            if current is None or rank(proposal, evidence) > rank(current, evidence):
                 best[proposal.field] = proposal
     out = []
     for proposal in proposals:
-        if proposal.field and proposal.field not in repeatable and best[proposal.field] is not proposal:
+        if proposal.field and proposal.field not in repeatable and best[proposal.field] is not proposal \
+                and later_round(proposal, best[proposal.field]):
+            out.append(replace(proposal, note=f"a later round than '{best[proposal.field].source}'"
+                                              ": read with it as the last interview round"))
+        elif proposal.field and proposal.field not in repeatable and best[proposal.field] is not proposal:
             out.append(ColumnMapping(proposal.index, proposal.source, None, 0.0,
                                      f"also looks like '{proposal.field}', kept "
                                      f"'{best[proposal.field].source}'"))
         else:
             out.append(proposal)
-    return _with_job_ids(tuple(out)) if role == "leads" else tuple(out)
+    if role != "leads":
+        return tuple(out)
+    return _with_job_ids(tuple(between_stages(status_by_values(out, evidence), evidence)))
 
 
 _JOB_WORDS = re.compile(r"\b(req|requisition|job|vacancy|position|opening|order)\b")
@@ -237,20 +189,53 @@ def ignored_reason(name: str, cells: pd.DataFrame, hidden: bool) -> str | None:
         if word in lowered.split() or lowered.startswith(word):
             return reason
     top = cells.head(HEADER_SEARCH_ROWS)
-    words = {normalise_header(value) for value in top.to_numpy().ravel() if isinstance(value, str)}
-    if any(marker in words for marker in _PIVOT_MARKERS) or any(
-            word.startswith(("sum of ", "count of ")) for word in words):
+    marked = [column for column in top.columns if any(
+        isinstance(value, str) and _pivot_marker(normalise_header(value)) for value in top[column])]
+    if marked and not _records_beside(cells, marked):
         return "pivot table"
     if cells.dropna(how="all").empty:
         return "empty sheet"
     return None
 
 
-def _role_score(columns: tuple[ColumnMapping, ...], role: str) -> float:
-    """Return how well a role explains a sheet's columns."""
+def _pivot_marker(word: str) -> bool:
+    return word in _PIVOT_MARKERS or word.startswith(("sum of ", "count of "))
+
+
+def _records_beside(cells: pd.DataFrame, marked: list) -> bool:
+    """Return whether a sheet with a pivot's labels also holds a record table, apart from the
+    pivot by an empty column (a small pivot made beside the data)."""
+    filled = cells.notna().any(axis=0)
+    blocks, current = [], []
+    for column in cells.columns:
+        if filled[column]:
+            current.append(column)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    rest = [column for block in blocks if not set(block) & set(marked) for column in block]
+    if not rest:
+        return False
+    row, recognised = find_header_row(cells[rest])
+    return row is not None and recognised >= 3
+
+
+def _role_score(columns: tuple[ColumnMapping, ...], role: str,
+                evidence: ColumnEvidence | None = None) -> float:
+    """Return how well a role explains a sheet's columns (and, given the evidence, their values)."""
     fields = {column.field for column in columns if column.field and column.confidence >= CONFIDENT}
+    penalty = 0.0
     if role == "leads" and not {"stage", "stage_on"} <= fields:
-        fields -= {"stage", "stage_on"}  # half an event log is not one
+        # Half an event log is not one; a column of event types says the rows are events.
+        penalty += 2.0 * bool({"stage", "stage_on"} & fields)
+        fields -= {"stage", "stage_on"}
+    if role == "leads" and evidence is not None and "status" in fields:
+        # A column of task states (Complete, Overdue) is not a pipeline status.
+        status = next(column.index for column in columns if column.field == "status")
+        if not evidence.empty(status) and evidence.pipeline_words(status) < 0.3:
+            fields.discard("status")
     signals = sum(1 for signal in ROLE_SIGNALS[role] if signal in fields)
     staged = sum(1 for field in fields if field.startswith(("stage:", "count:")))
     if role == "activities" and not ("on" in fields and ("kind" in fields or staged)):
@@ -263,7 +248,7 @@ def _role_score(columns: tuple[ColumnMapping, ...], role: str) -> float:
         return 0.0
     mapped = sum(column.confidence for column in columns
                  if column.field in fields and column.confidence >= CONFIDENT)
-    return mapped + 2 * signals + staged * 0.5
+    return mapped + 2 * signals + staged * 0.5 - penalty
 
 
 def understand_sheet(name: str, cells: pd.DataFrame, hidden: bool = False,
@@ -317,11 +302,19 @@ def _layout_at(cells: pd.DataFrame, header_row: int, role: str | None = None,
                             if column.index in side else column for column in columns)
         if overrides:
             columns = overridden(columns, overrides)
-        layouts.append((_role_score(columns, candidate), candidate, columns))
+        score = _role_score(columns, candidate, evidence)
+        if candidate == "activities" and score > 0:
+            # Columns named for activities ("Activity ID", "Activity type") say the rows are
+            # a consultant's activities, unless the sheet is a log of lead stages with dates.
+            score += 3 * sum(1 for header in headers if ACTIVITY_WORDS & set(words_of(header)))
+        layouts.append((score, candidate, columns))
     score, chosen, columns = max(layouts, key=lambda item: item[0])
     if score <= 0 and role is None:
         return SheetLayout(IGNORED, "its columns do not describe leads, activities, placements "
                                     "or feedback", header_row, columns)
+    if role is None and lookup_list(evidence, [column.index for column in columns]):
+        return SheetLayout(IGNORED, "a list of options (each column a list of distinct values, of "
+                                    "different lengths), not records", header_row, columns)
     return SheetLayout(chosen, "", header_row, columns, header_depth=depth, notes=tuple(notes),
                        side_columns=tuple(sorted(side)))
 

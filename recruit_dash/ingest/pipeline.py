@@ -10,7 +10,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +95,23 @@ def ingest_file(name: str, data: bytes, profile: Profile | None = None,
             results = list(pool.map(ingest_loaded, loaders))
     except WorkbookError as error:
         return FileReport(name, False, str(error)), {}
+    return file_from_sheets(name, results)
+
+
+def read_sheets(name: str, data: bytes) -> tuple[list[RawSheet], dict[str, SheetTraps]]:
+    """Return a file's sheets as read (cells, not yet understood) and the traps found in its XML,
+    for reading the sheets again with another profile without parsing the file again."""
+    loaders = sheet_loaders(data, Path(name).name)
+    with ThreadPoolExecutor(1) as scanner, ThreadPoolExecutor(SHEET_THREADS) as pool:
+        traps = scanner.submit(sheet_traps, data)
+        raws = list(pool.map(lambda load: load(), loaders))
+        return raws, traps.result()
+
+
+def file_from_sheets(name: str, results: list[tuple[SheetReport, dict[str, pd.DataFrame]]],
+                     ) -> tuple[FileReport, dict[str, pd.DataFrame]]:
+    """Return one file's report and frames from its sheets' reports and frames."""
+    file_name = Path(name).name
     reports: list[SheetReport] = []
     tables: dict[str, list[pd.DataFrame]] = {}
     for report, built in results:
@@ -119,9 +136,37 @@ def ingest_file(name: str, data: bytes, profile: Profile | None = None,
 def ingest_sheet(raw: RawSheet, file_name: str, traps: SheetTraps | None = None,
                  profile: Profile | None = None) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
     """Return one sheet's report and canonical frames."""
+    return ingest_ready(ready_sheet(raw, traps), file_name, profile)
+
+
+@dataclass(frozen=True)
+class ReadySheet:
+    """A sheet's cells made readable (trimmed, merged cells filled), before it is understood:
+    kept by the app so that a change of mapping reads the sheet again without parsing the file."""
+
+    raw: RawSheet
+    trimmed: int
+    prepared: locate.Prepared
+    top: tuple[tuple[str, ...], ...]
+
+
+def ready_sheet(raw: RawSheet, traps: SheetTraps | None = None) -> ReadySheet:
+    """Return a sheet's cells made readable, with the notes on what was done."""
     raw, trimmed, prepared = locate.prepared(raw, traps)
-    top = locate.top_rows(raw.cells)
-    match = match_sheet(profile, top, raw.name)
+    return ReadySheet(raw, trimmed, prepared, locate.top_rows(raw.cells))
+
+
+def sheet_match(ready: ReadySheet, profile: Profile | None):
+    """Return the profile's entry for the sheet's shape (and where its header is), or None."""
+    return match_sheet(profile, ready.top, ready.raw.name)
+
+
+def ingest_ready(ready: ReadySheet, file_name: str, profile: Profile | None = None,
+                 ) -> tuple[SheetReport, dict[str, pd.DataFrame]]:
+    """Return one readable sheet's report and canonical frames, read as the profile says."""
+    raw, trimmed, top = ready.raw, ready.trimmed, ready.top
+    prepared = locate.Prepared(list(ready.prepared.notes), list(ready.prepared.issues))
+    match = sheet_match(ready, profile)
     if match is not None:
         layout = understand_sheet(raw.name, raw.cells, raw.hidden, match.entry, match.header_row,
                                   profile.name)

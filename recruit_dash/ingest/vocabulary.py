@@ -41,6 +41,8 @@ FIELD_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "fee": ("fee", "fee gbp", "expected fee", "placement fee", "value", "deal value",
                 "close value", "revenue", "fee amount"),
         "notes": ("notes", "comments", "comment", "remarks", "note"),
+        "decision": ("decision", "screening decision", "selection status", "screening result",
+                     "screening status"),
         "stage": ("stage name", "activity type", "event", "milestone"),
         "stage_on": ("date when reached the stage", "stage date", "event date", "activity date",
                      "date reached", "milestone date"),
@@ -103,6 +105,27 @@ IGNORED_SHEET_NAMES: dict[str, str] = {
 }
 
 TICKS = frozenset({"✓", "✔", "☑", "y", "yes", "x", "1", "true", "done", "tick"})
+# How a step went, in a column of one step's results ("1st Round Status", "interview_result",
+# "offer_status"): "pass" and "fail" both mean the step happened (a failed interview was held, a
+# declined offer was made), except a start, which a "fail" (dropped, no-show) did not reach;
+# "pending" and "absent" mean it has not happened.
+PASS, FAIL, PENDING, ABSENT = "pass", "fail", "pending", "absent"
+RESULT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("selected", "cleared", "clear", "pass", "passed", "approved", "accepted",
+                     "shortlisted", "qualified", "successful", "positive", "progressed", "go",
+                     "hired", "joined", "placed", "started", "completed", "done", "attended",
+                     "held", "recommended", "moved forward", "next round", "ok"), PASS),
+    **dict.fromkeys(("rejected", "reject", "failed", "fail", "declined", "decline",
+                     "not selected", "unsuccessful", "not cleared", "dropped", "drop",
+                     "withdrawn", "withdrew", "not suitable", "negative", "no go",
+                     "not recommended", "did not join", "not joined", "backed out", "no show",
+                     "absconded", "refused"), FAIL),
+    **dict.fromkeys(("pending", "awaited", "awaiting", "awaiting feedback", "in progress",
+                     "scheduled", "on hold", "hold", "tbd", "tba", "to be scheduled",
+                     "feedback pending", "waiting", "in process"), PENDING),
+    **dict.fromkeys(("not applicable", "n a", "na", "none", "nil", "no offer", "not scheduled",
+                     "not started", "no interview", "cancelled", "canceled"), ABSENT),
+}
 YES = frozenset({"y", "yes", "true", "1", "✓", "✔", "x"})
 NO = frozenset({"n", "no", "false", "0"})
 
@@ -140,6 +163,9 @@ _status_entries: list[tuple[str, str | None, str | None]] = [
     ("closed", None, LOST), ("cancelled", None, LOST), ("canceled", None, LOST),
     ("unsuccessful", None, LOST), ("fell through", None, LOST), ("backed out", None, LOST),
     ("no show", None, LOST), ("open", None, OPEN),
+    # a decision on a step: the lead goes on, or does not
+    ("selected", None, OPEN), ("approved", None, OPEN), ("cleared", None, OPEN),
+    ("not selected", None, LOST), ("in process", None, OPEN), ("in progress", None, OPEN),
 ]
 STATUS_VOCABULARY: dict[str, tuple[str | None, str | None]] = {
     text: (stage, outcome) for text, stage, outcome in _status_entries

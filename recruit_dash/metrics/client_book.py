@@ -83,7 +83,8 @@ def great_recruiter_score(scores: pd.Series) -> float | None:
     values = _valid_scores(scores)
     if not len(values):
         return None
-    return float(((values >= PROMOTER_MIN).mean() - (values <= DETRACTOR_MAX).mean()) * 100)
+    difference = int((values >= PROMOTER_MIN).sum()) - int((values <= DETRACTOR_MAX).sum())
+    return difference * 100 / len(values)  # counts first, so -15 of 50 is exactly -30
 
 
 def _valid_scores(scores: pd.Series) -> np.ndarray:
@@ -103,6 +104,7 @@ class ClientBook:
     touches: pd.DataFrame  # client_key, on
     clients: pd.Series  # key -> display name
     consultants: pd.Series  # key -> display name
+    tracked: tuple[str, ...]  # the stages the data tracks, as the funnel has them
 
     @property
     def first_leads(self) -> pd.DataFrame:
@@ -155,7 +157,9 @@ def client_book(model: Model, as_of: date, standing: Progress | None = None) -> 
         (consultant, lead_people),
         (answers["consultant_key"], answer_people[kept]),
     ]
-    return ClientBook(as_of, leads, events, answers, touches, _names(named), _names(people))
+    return ClientBook(
+        as_of, leads, events, answers, touches, _names(named), _names(people), standing.tracked
+    )
 
 
 def _names(pairs: list[tuple[pd.Series, pd.Series]]) -> pd.Series:

@@ -75,6 +75,14 @@ def pipeline_by(book: ClientBook, by: str, period: Period) -> pd.DataFrame:
     return table.reindex(columns=["leads", "jobs", "fills", "fees"]).fillna(0)
 
 
+def _jobs(book: ClientBook, counts: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """Return the job counts, or missing throughout when the data does not track the job stage:
+    a candidate tracker's interviews are no job registered, so none is counted from them."""
+    if "job" in book.tracked:
+        return counts.astype("int64").to_numpy()
+    return pd.array([pd.NA] * len(counts), dtype="Int64")
+
+
 def _new_clients_by(book: ClientBook, period: Period, by: str) -> pd.Series:
     """Return the number of new clients in the period per group of the first lead."""
     return new_clients(book, period).groupby(by).size()
@@ -89,7 +97,11 @@ CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
     "repeat_client": ("Repeat client", "2 or more leads in the 12 months up to the as-of date."),
     "leads": ("Leads", "Leads generated in the period (by lead date)."),
     "leads_before": ("Leads, before", "Leads generated in the previous period."),
-    "jobs": ("Jobs", "Leads generated in the period that reached the job stage."),
+    "jobs": (
+        "Jobs",
+        "Leads generated in the period that reached the job stage; empty when your data does not "
+        "track the job stage.",
+    ),
     "fills": ("Fills", "Candidates who started in the period."),
     "fills_before": ("Fills, before", "Candidates who started in the previous period."),
     "fees": ("Fees", "Fees of the leads that started in the period (placement fee where the lead has none)."),
@@ -129,7 +141,7 @@ def client_table(book: ClientBook, period: Period, previous: Period) -> pd.DataF
             "jobs_12m": twelve.reindex(keys, fill_value=0).to_numpy(),
             "leads": now["leads"].to_numpy(),
             "leads_before": before["leads"].to_numpy(),
-            "jobs": now["jobs"].to_numpy(),
+            "jobs": _jobs(book, now["jobs"]),
             "fills": now["fills"].to_numpy(),
             "fills_before": before["fills"].to_numpy(),
             "fees": now["fees"].to_numpy(),
@@ -150,7 +162,7 @@ def client_table(book: ClientBook, period: Period, previous: Period) -> pd.DataF
     window = _window_days(book.as_of)
     table["lapsed"] = lapsed(table["days_since_contact"], window).fillna(False).astype(bool)
     table["flag"] = _client_flags(table, window)
-    for column in ("leads", "leads_before", "jobs", "fills", "fills_before", "jobs_12m"):
+    for column in ("leads", "leads_before", "fills", "fills_before", "jobs_12m"):
         table[column] = table[column].astype("int64")
     ordered = table.sort_values(["jobs_12m", "client"], ascending=[False, True], kind="stable")
     return ordered.rename_axis("client_key").reset_index()
@@ -184,7 +196,11 @@ def matching_clients(table: pd.DataFrame, text: str) -> pd.DataFrame:
 CONSULTANT_COLUMNS: dict[str, tuple[str, str]] = {
     "consultant": ("Consultant", "The consultant on the lead, or named on the feedback answer."),
     "leads": ("Leads", "Leads generated in the period (by lead date)."),
-    "jobs": ("Jobs", "Leads generated in the period that reached the job stage."),
+    "jobs": (
+        "Jobs",
+        "Leads generated in the period that reached the job stage; empty when your data does not "
+        "track the job stage.",
+    ),
     "fills": ("Fills", "Candidates who started in the period."),
     "fees": ("Fees", "Fees of the leads that started in the period."),
     "fees_before": ("Fees, before", "Fees of the leads that started in the previous period."),
@@ -221,7 +237,7 @@ def consultant_table(book: ClientBook, period: Period, previous: Period) -> pd.D
         {
             "consultant": book.consultants.to_numpy(),
             "leads": now["leads"].astype("int64").to_numpy(),
-            "jobs": now["jobs"].astype("int64").to_numpy(),
+            "jobs": _jobs(book, now["jobs"]),
             "fills": now["fills"].astype("int64").to_numpy(),
             "fees": now["fees"].to_numpy(),
             "fees_before": before["fees"].to_numpy(),

@@ -14,7 +14,8 @@ Rules where DESIGN.md is silent, also shown on screen:
 - **New client**: a client whose first lead ever falls in the period; it came by referral when
   that first lead's source mentions a referral ("referr", "recommend", "word of mouth").
 - **Jobs** are the leads generated in the period that reached the job stage (or any later one)
-  by the as-of date, so a ticked job counts. **Fills and fees** count starts dated in the period
+  by the as-of date, so a ticked job counts; empty when no lead records a job (a candidate
+  tracker), never counted from later stages. **Fills and fees** count starts dated in the period
   (up to the as-of date): the lead's fee, else its placement's fee, credited to the lead's client
   and consultant.
 - **Great Recruiter Score** counts answers scored 0 to 10 (others are left out); no answers is no

@@ -2,8 +2,12 @@
 
 Rules where DESIGN.md is silent, also shown on screen:
 - A lead's *lead date* is its "lead generated" milestone date, else its created date.
-- Reach-or-later is judged on the whole ladder, hidden stages included: hiding a stage only
-  removes its row from the funnel.
+- Reach-or-later is judged on every stage the data tracks, hidden stages included: hiding a
+  stage only removes its row from the funnel.
+- **A stage the data does not track** (no lead recorded it, dated or a tick: an in-house tracker
+  has no client meeting or job column) is not filled in from the stages after it. It is left out
+  of every lens, so a step runs from the tracked stage above, and listed as "not tracked in your
+  data". Lead generated is always tracked.
 - Activity lens counts leads with the milestone itself recorded and dated in the period; a skip
   has no date, so it is not an event.
 - Snapshot lens counts open leads that reached each stage (reach-or-later), and says how many
@@ -25,7 +29,7 @@ Rules where DESIGN.md is silent, also shown on screen:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 import numpy as np
@@ -42,6 +46,7 @@ from recruit_dash.model import (
     Model,
     group_names,
     lookup,
+    tracked_stages,
 )
 from recruit_dash.periods import Period, period_holding, period_to_date, previous_period, to_date
 
@@ -67,6 +72,7 @@ class Progress:
     dated: pd.DataFrame  # code, stage, order, reached_on, days_to_next: dated milestones by the day
     recorded: np.ndarray  # bool [lead, stage]: recorded by the day (ticks included)
     as_of: date
+    tracked: tuple[str, ...]  # the stages the data tracks (tracked_stages), in ladder order
 
 
 def progress(model: Model, as_of: date) -> Progress:
@@ -121,7 +127,8 @@ def progress(model: Model, as_of: date) -> Progress:
     same_lead = dated["code"].shift(-1) == dated["code"]
     gaps = (dated["reached_on"].shift(-1) - dated["reached_on"]).dt.days
     dated = dated.assign(days_to_next=gaps.where(same_lead)).reset_index(drop=True)
-    return Progress(leads.drop(columns=["created_on"]), dated, recorded, as_of)
+    return Progress(leads.drop(columns=["created_on"]), dated, recorded, as_of,
+                    tracked_stages(milestones))
 
 
 @dataclass(frozen=True)
@@ -152,11 +159,14 @@ class Funnel:
     stages: list[StageRow]
     lead_codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
+    not_tracked: list[str] = field(default_factory=list)  # stages chosen but not in the data
 
     def frame(self) -> pd.DataFrame:
-        """Return the stages as a tidy frame."""
+        """Return the stages as a tidy frame (its columns even when no stage is shown)."""
+        columns = [*(column.name for column in fields(StageRow)), "label", "small_sample"]
         return pd.DataFrame([{**row.__dict__, "label": STAGE_LABELS[row.stage],
-                              "small_sample": row.small_sample} for row in self.stages])
+                              "small_sample": row.small_sample} for row in self.stages],
+                            columns=columns)
 
 
 def ordered_stages(stages: list[str] | tuple[str, ...] | None) -> list[str]:
@@ -175,7 +185,11 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
     if lens not in LENSES:
         raise ValueError(f"Unknown lens {lens!r}; choose one of {', '.join(LENSES)}")
     standing = standing or progress(model, as_of)
-    shown = ordered_stages(stages)
+    chosen = ordered_stages(stages)
+    # Every lead's furthest stage is one it recorded, so a tracked stage's reach-or-later count
+    # (furthest at or past it) already stands on tracked stages only; an untracked one is no row.
+    shown = [stage for stage in chosen if stage in standing.tracked]
+    not_tracked = [stage for stage in chosen if stage not in standing.tracked]
     leads = standing.leads
     # A population built from a column with blanks holds NA: such a lead is outside it.
     allowed = (np.ones(len(leads), dtype=bool) if population is None
@@ -221,7 +235,7 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
                              median, p90, at_stage.get(stage) if lens == "snapshot" else None,
                              skipped.get(stage, 0)))
         previous = count
-    return Funnel(lens, period, as_of, rows, codes, notes + timing_notes)
+    return Funnel(lens, period, as_of, rows, codes, notes + timing_notes, not_tracked)
 
 
 def _share(count: int, base: int | None) -> float | None:

@@ -16,7 +16,7 @@ from recruit_dash.metrics.ratios import ratios_report
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import StallRules, stalled_leads
 from recruit_dash.metrics.targets import targets_report
-from recruit_dash.model import Model, json_value
+from recruit_dash.model import STAGE_LABELS, Model, json_value
 from recruit_dash.periods import Period, period_holding
 
 KINDS = ("funnel", "cohorts", "stalled", "queue", "aftercare", "clients", "ratios", "targets")
@@ -59,6 +59,9 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
                         "at_stage": row.at_stage, "skipped": row.skipped,
                         "small_sample": row.small_sample} for row in result.stages],
             "notes": result.notes,
+            # Chosen stages the data never records: left out of `stages`, never filled in.
+            "not_tracked": [{"stage": stage, "label": STAGE_LABELS[stage]}
+                            for stage in result.not_tracked],
         }
     if kind == "cohorts":
         frame = cohorts(model, as_of, stages=stages)

@@ -36,12 +36,16 @@ def escape_markdown(text: str) -> str:
 
 
 def page_start(title: str) -> tuple[Ingested, date]:
-    """Draw what every page opens with (title, sample banner, sidebar) and return the data and
-    the as-of date the page should show."""
+    """Draw what every page opens with (title, sample banner, what the page cannot show from the
+    data, sidebar) and return the data and the as-of date the page should show."""
     _leave_legacy_navigation()
     st.title(title)
     sample_banner()
     ingested = state.current()
+    # Imported here: the readiness module draws with this module's helpers.
+    from recruit_dash.ui import readiness
+
+    readiness.page_notice(ingested, title)
     for paths in versions_of_one_tracker(ingested.files):
         st.warning(f"{', '.join(escape_markdown(path) for path in paths)} look like versions of "
                    "one tracker. Read together, their leads are merged and their activities, "

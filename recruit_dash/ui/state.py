@@ -17,8 +17,15 @@ import streamlit as st
 
 from recruit_dash import clock
 from recruit_dash.history.store import StoreError, default_path, open_store
-from recruit_dash.ingest.isolation import ingest_file_isolated
-from recruit_dash.ingest.pipeline import ingest_files
+from recruit_dash.ingest.isolation import read_sheets_isolated
+from recruit_dash.ingest.pipeline import (
+    ReadySheet,
+    file_from_sheets,
+    ingest_files,
+    ingest_ready,
+    ready_sheet,
+    sheet_match,
+)
 from recruit_dash.ingest.profiles import (
     Profile,
     profile_from_json,
@@ -58,12 +65,42 @@ UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 log = logging.getLogger(__name__)
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Reading the file…")
+def _ready_sheets(name: str, digest: str, _data: bytes) -> list[ReadySheet] | FileReport:
+    """Return a file's sheets parsed (in a child process, within the limits) and made readable,
+    once per file's bytes: a change of mapping reads them again without parsing the file."""
+    outcome = read_sheets_isolated(name, _data)
+    if isinstance(outcome, FileReport):
+        return outcome
+    raws, traps = outcome
+    return [ready_sheet(raw, traps.get(raw.name)) for raw in raws]
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def _sheet_read(name: str, digest: str, number: int, entry: str, _ready: ReadySheet,
+                _profile: Profile | None):
+    """Return one sheet read as the profile's entry for it says (`entry` is that entry, or "" for
+    none): editing one sheet's mapping reads only that sheet again."""
+    return ingest_ready(_ready, Path(name).name, _profile)
+
+
 def _ingest_one(name: str, data: bytes, profile_text: str = ""):
-    """Return one file's report and frames; the cache key is the file's own bytes (and the
-    profile's text), so a result is only ever handed to a session that uploaded those very bytes."""
+    """Return one file's report and frames; the caches are keyed by the file's own bytes (and
+    the profile entry of each sheet), so a result is only ever handed to a session that uploaded
+    those very bytes."""
     try:
-        return ingest_file_isolated(name, data, profile=_profile_of(profile_text))
+        digest = hashlib.sha256(data).hexdigest()
+        ready = _ready_sheets(name, digest, data)
+        if isinstance(ready, FileReport):
+            return ready, {}
+        profile = _profile_of(profile_text)
+        results = []
+        for number, sheet in enumerate(ready):
+            match = sheet_match(sheet, profile)
+            entry = "" if match is None else f"{profile.name}|{match.header_row}|{match.entry!r}"
+            results.append(_sheet_read(name, digest, number, entry, sheet,
+                                       profile if match is not None else None))
+        return file_from_sheets(name, results)
     except Exception:  # a bug of ours must not show a traceback or stop the app
         log.exception("ingest failed for %s", name)
         return FileReport(name, False, f"Something went wrong reading '{name}'. The file may use "

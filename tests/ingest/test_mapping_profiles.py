@@ -26,7 +26,7 @@ from recruit_dash.ingest.profiles import (
 )
 from recruit_dash.ingest.understanding import inspection
 
-DESK = SheetProfile("custom_tracker", tuple(CUSTOM_HEADER), columns={"Desk Owner": "consultant"},
+DESK = SheetProfile("custom_tracker", tuple(CUSTOM_HEADER), columns={"Desk": "consultant"},
                     statuses={"Banana": ("offer", None)})
 PROFILE = Profile("Desk tracker", (DESK,), (NameMerge("client", ("Acme Ltd", "ACME Limited"),
                                                       "Acme Ltd"),),
@@ -38,7 +38,7 @@ def test_a_profile_round_trips_through_its_json_file():
     text = profile_to_json(PROFILE)
     document = json.loads(text)
     assert document["version"] == 1 and document["format"] == "recruit-dash mapping profile"
-    assert document["sheets"][0]["columns"] == {"Desk Owner": "consultant"}
+    assert document["sheets"][0]["columns"] == {"Desk": "consultant"}
     assert document["sheets"][0]["statuses"] == {"Banana": {"stage": "offer", "outcome": None}}
     assert document["name_merges"]["accepted"][0]["into"] == "Acme Ltd"
     assert document["settings"] == {"stall_rules": {"shortlist": 9}}
@@ -67,7 +67,7 @@ def test_a_bad_profile_file_is_refused_with_a_sentence(text, says):
     assert says in str(error.value)
 
 
-HEADERS = ("Ref", "Desk Owner", "Company", "Role", "Current Status", "Date Added")
+HEADERS = ("Ref", "Desk", "Company", "Role", "Current Status", "Date Added")
 # top rows of a sheet, its name -> the header row found (0-based), or None for no match
 MATCHES = [
     ("same headers", [list(HEADERS)], "Sheet1", 0),
@@ -101,7 +101,7 @@ def test_without_a_profile_the_unknown_header_and_status_are_left_for_the_user(f
     ingested = _custom(fixture_files, profile=None)
     sheet = ingested.files[0].sheets[0]
     assert {column.source: column.field for column in sheet.columns if column.confidence >= 0.85
-            }.get("Desk Owner") is None
+            }.get("Desk") is None
     assert sheet.unmapped_values["status"] == {"Banana": 2}
     assert sheet.profile_applied is None
     assert ingested.model.leads["consultant"].isna().all()
@@ -113,7 +113,7 @@ def test_the_profile_sets_columns_and_statuses_on_the_same_shape_even_renamed(fi
     sheet = ingested.files[0].sheets[0]
     assert sheet.profile_applied == "Desk tracker"
     assert any("profile 'Desk tracker' was applied" in note for note in sheet.notes)
-    owner = next(column for column in sheet.columns if column.source == "Desk Owner")
+    owner = next(column for column in sheet.columns if column.source == "Desk")
     assert (owner.field, owner.confidence, owner.by_user, owner.note) == ("consultant", 1.0, True,
                                                                           "set by you")
     assert sheet.unmapped_values["status"] == {}
@@ -163,14 +163,14 @@ def test_a_status_mapping_can_set_an_outcome(fixture_files):
 
 
 def test_edits_merge_into_one_entry_and_settings_are_kept():
-    profile = with_sheet_edits(None, "t", HEADERS, columns={"Desk Owner": "consultant"})
+    profile = with_sheet_edits(None, "t", HEADERS, columns={"Desk": "consultant"})
     profile = with_sheet_edits(profile, "t", HEADERS, statuses={"Banana": ("offer", None)})
     profile = with_sheet_edits(profile, "t", HEADERS, statuses={"Banana": None})
     profile = with_settings(profile, stall_rules={"lead": 3})
     profile = with_merge_decision(profile, "client", ["A Ltd", "A Limited"], "A Ltd", True)
     profile = with_merge_decision(profile, "client", ["A Limited", "A Ltd"], None, False)
     assert len(profile.sheets) == 1
-    assert profile.sheets[0].columns == {"Desk Owner": "consultant"}
+    assert profile.sheets[0].columns == {"Desk": "consultant"}
     assert profile.sheets[0].statuses == {}
     assert profile.settings == {"stall_rules": {"lead": 3}}
     assert profile.merges == () and len(profile.rejected) == 1
@@ -183,8 +183,8 @@ def test_inspect_json_reports_the_profile_and_set_by_you(fixture_files):
         {"file": str(fixture_files["custom_tracker.csv"]), "sheet": "custom_tracker"}]}
     sheet = document["files"][0]["sheets"][0]
     assert sheet["profile_applied"] == "Desk tracker"
-    assert sheet["columns"]["Desk Owner"] == "consultant"
-    owner = next(item for item in sheet["column_details"] if item["source"] == "Desk Owner")
+    assert sheet["columns"]["Desk"] == "consultant"
+    owner = next(item for item in sheet["column_details"] if item["source"] == "Desk")
     assert owner["set_by_you"] is True and owner["confidence"] == 1.0
 
 
@@ -220,7 +220,7 @@ def test_inspect_and_export_apply_a_profile_file(fixture_files, tmp_path):
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["profile"]["applied_to"] == [{"file": tracker, "sheet": "Week 21"}]
-    assert document["files"][0]["sheets"][0]["columns"]["Desk Owner"] == "consultant"
+    assert document["files"][0]["sheets"][0]["columns"]["Desk"] == "consultant"
     exported = run("export", "leads", tracker, "--profile", str(path))
     assert exported.returncode == 0, exported.stderr
     assert "Adil umar" in exported.stdout

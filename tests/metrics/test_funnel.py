@@ -40,19 +40,19 @@ def counts(result) -> dict[str, int]:
     return {row.stage: row.count for row in result.stages}
 
 
+# No lead records a client meeting, an interview completed, a 2nd interview, a resignation or a
+# probation: those stages are not tracked, so they are no rows (not filled from later stages).
 @pytest.mark.parametrize(("lens", "expected"), [
-    ("cohort", {"lead": 4, "meeting": 4, "job": 4, "shortlist": 4, "interview": 3,
-                "interview_done": 2, "offer": 2, "accepted": 2, "resigned": 1, "started": 1,
-                "probation": 0}),
-    ("activity", {"lead": 4, "meeting": 0, "job": 0, "shortlist": 3, "interview": 2,
-                  "interview_done": 0, "offer": 1, "accepted": 1, "resigned": 0, "started": 1,
-                  "probation": 0}),
-    ("snapshot", {"lead": 3, "meeting": 3, "job": 3, "shortlist": 3, "interview": 2, "offer": 1,
-                  "accepted": 1, "resigned": 0, "started": 0}),
+    ("cohort", {"lead": 4, "job": 4, "shortlist": 4, "interview": 3, "offer": 2, "accepted": 2,
+                "started": 1}),
+    ("activity", {"lead": 4, "job": 0, "shortlist": 3, "interview": 2, "offer": 1, "accepted": 1,
+                  "started": 1}),
+    ("snapshot", {"lead": 3, "job": 3, "shortlist": 3, "interview": 2, "offer": 1,
+                  "accepted": 1, "started": 0}),
 ])
 def test_each_lens_counts_reach_or_later_by_the_as_of_date(model, lens, expected):
     got = counts(funnel(model, lens, Q2, AS_OF))
-    assert {stage: got[stage] for stage in expected} == expected
+    assert got == expected and list(got) == list(expected)
 
 
 def test_a_skipped_stage_counts_as_reached_and_is_noted(model):
@@ -102,9 +102,10 @@ def test_a_split_gives_one_funnel_per_consultant(model):
     assert leads == {"Ann": 3, "Bob": 1}
 
 
-def test_quarter_on_quarter_has_every_stage_of_both_lenses(model):
+def test_quarter_on_quarter_has_every_tracked_stage_of_both_lenses(model):
     table = quarter_on_quarter(model, AS_OF)
-    assert set(table["lens"]) == {"cohort", "activity"} and len(table) == 26
+    assert set(table["lens"]) == {"cohort", "activity"} and len(table) == 14  # 7 tracked stages
+    assert "Client meeting agreed" not in set(table["stage"])
     cohort_leads = table[(table["lens"] == "cohort") & (table["stage"] == "Lead generated")]
     assert cohort_leads[["count_this", "count_last", "count_change"]].iloc[0].tolist() == [4, 1, 3]
 

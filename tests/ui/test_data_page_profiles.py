@@ -35,17 +35,17 @@ def test_a_correction_is_saved_as_a_profile_and_applied_to_next_weeks_file(fixtu
     assert not at.exception
     toggle = next(item for item in at.toggle if item.key.startswith("data_fix_"))
     toggle.set_value(True).run()
-    widget(at.selectbox, "Desk Owner", "data_map_").set_value("consultant").run()
+    widget(at.selectbox, "Desk", "data_map_").set_value("consultant").run()
     assert not at.exception
     # The effect shows at once: the column is read as the consultant, set by the user.
     columns = at.dataframe[1].value
-    owner = columns[columns["Column"] == "Desk Owner"].iloc[0]
+    owner = columns[columns["Column"] == "Desk"].iloc[0]
     assert (owner["Field"], owner["Read as"]) == ("consultant", "Consultant (set by you)")
     # The unknown status is mapped too.
     widget(at.selectbox, "Stage reached", "data_map_").set_value("offer").run()
     assert not at.exception
     held = at.session_state["mapping_profile"]
-    assert held.sheets[0].columns == {"Desk Owner": "consultant"}
+    assert held.sheets[0].columns == {"Desk": "consultant"}
     assert held.sheets[0].statuses == {"Banana": ("offer", None)}
     save = next(button for button in at.get("download_button")
                 if button.proto.label == "Save profile")
@@ -62,7 +62,7 @@ def test_a_correction_is_saved_as_a_profile_and_applied_to_next_weeks_file(fixtu
     said = " ".join(message.value for message in at.success)
     assert "Your saved profile" in said and "Week 21" in said
     columns = at.dataframe[1].value
-    owner = columns[columns["Column"] == "Desk Owner"].iloc[0]
+    owner = columns[columns["Column"] == "Desk"].iloc[0]
     assert (owner["Field"], owner["Read as"]) == ("consultant", "Consultant (set by you)")
     assert not any("Banana" in warning.value for warning in at.warning)
 
@@ -70,7 +70,7 @@ def test_a_correction_is_saved_as_a_profile_and_applied_to_next_weeks_file(fixtu
 def test_a_loaded_profile_is_applied_and_a_bad_one_is_refused(fixture_files):
     from make_fixtures import CUSTOM_HEADER
 
-    profile = with_sheet_edits(None, "anything", CUSTOM_HEADER, columns={"Desk Owner": "consultant"})
+    profile = with_sheet_edits(None, "anything", CUSTOM_HEADER, columns={"Desk": "consultant"})
     at = data_page()
     at.file_uploader(key="data_upload").set_value(
         [("week.xlsx", fixture_files["custom_tracker_next_week.xlsx"].read_bytes(), XLSX)]).run()
@@ -105,7 +105,7 @@ def test_rows_of_ignored_sheets_have_their_own_section(fixture_files):
 def test_accepting_a_proposed_name_merge_goes_into_the_profile(fixture_files):
     from make_fixtures import CUSTOM_HEADER
 
-    profile = with_sheet_edits(None, "custom", CUSTOM_HEADER, columns={"Desk Owner": "consultant"})
+    profile = with_sheet_edits(None, "custom", CUSTOM_HEADER, columns={"Desk": "consultant"})
     at = data_page()
     at.file_uploader(key="data_upload").set_value(
         [("custom.csv", fixture_files["custom_tracker.csv"].read_bytes(), "text/csv")]).run()

@@ -243,7 +243,7 @@ def test_the_overview_lists_very_old_items_apart_after_this_weeks():
     ("close to 'job order'", "the nearest match to a name we know, not an exact one: check it"),
     ("looks like 'lead_id' but its cells are not dates", "looks like “Lead” but its cells are not dates"),
     ("also looks like 'stage:resigned'", "also looks like “Milestone date: Candidate resigned”"),
-    ("'Desk Owner': two names in one cell", "'Desk Owner': two names in one cell"),
+    ("'Desk': two names in one cell", "'Desk': two names in one cell"),
     ("", ""), (None, ""),
 ])
 def test_the_data_pages_mapping_notes_speak_in_labels_not_field_ids(note, words):
