@@ -79,10 +79,17 @@ class Sheet:
         """Return a step column's dates and ticks, and each cell's result ("pass", "fail",
         "pending", "absent") where it says how the step went instead of when ("Rejected",
         "Cleared", "No")."""
-        text = self.body[column_index].astype("string").str.strip()
-        meanings = {value: ABSENT if value.lower() in NO else result_of(value)
-                    for value in text.dropna().unique()}
-        results = text.map(meanings).astype(object).where(text.notna(), None)
+        cells = self.body[column_index]
+        meanings = {}
+        for value in pd.unique(cells.dropna()):  # only text can say how a step went
+            if isinstance(value, str) and value.strip():
+                meaning = ABSENT if value.strip().lower() in NO else result_of(value.strip())
+                if meaning:
+                    meanings[value] = meaning
+        if not meanings:
+            return self.dates(name, column_index), pd.Series(None, index=cells.index, dtype=object)
+        results = cells.map(meanings).astype(object)
+        results = results.where(results.notna(), None)
         return self.dates(name, column_index, skip=results.notna()), results
 
     def dates(self, name: str, column_index: int | None = None, skip: pd.Series | None = None):

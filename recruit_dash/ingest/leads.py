@@ -150,16 +150,20 @@ def step_results(stage: str, results: pd.Series, raw: pd.Series,
 
     A pass or a fail both mean a round was held or an offer made (a fail loses the lead); a start
     that failed did not happen; a pass at the start fills the lead."""
-    text = raw.astype("string").str.strip()
-    pairs = pd.DataFrame({"value": text, "result": results}).dropna().drop_duplicates()
-    meanings = {value: _step_meaning(stage, result, value)
-                for value, result in zip(pairs["value"], pairs["result"], strict=True)}
-    happened = text.map({value: meaning[0] for value, meaning in meanings.items()})
-    outcome = text.map({value: meaning[1] for value, meaning in meanings.items()}).astype(object)
-    later = text.map({value: meaning[2] for value, meaning in meanings.items()}).astype(object)
-    happened = happened.fillna(False).astype(bool)
-    outcome = outcome.where(outcome.notna(), None)
-    return happened, outcome, later.where(later.notna(), None)
+    happened = pd.Series(False, index=results.index)
+    outcome = pd.Series(None, index=results.index, dtype=object)
+    later = pd.Series(None, index=results.index, dtype=object)
+    with_result = results.notna()
+    if not with_result.any():
+        return happened, outcome, later
+    pairs = pd.DataFrame({"value": raw[with_result].astype(str).str.strip(),
+                          "result": results[with_result]})
+    meanings = [_step_meaning(stage, result, value)
+                for value, result in zip(pairs["value"], pairs["result"], strict=True)]
+    happened[with_result] = [meaning[0] for meaning in meanings]
+    outcome[with_result] = [meaning[1] for meaning in meanings]
+    later[with_result] = [meaning[2] for meaning in meanings]
+    return happened.astype(bool), outcome, later
 
 
 @lru_cache(maxsize=4096)

@@ -134,6 +134,42 @@ def _candidate_pairs(keys: list[str]) -> list[tuple[int, int]]:
     return sorted(found, key=lambda pair: -found[pair])[:MAX_PAIRS_SCORED]
 
 
+@lru_cache(maxsize=32)
+def _groups(field: str, shown_items: tuple[tuple[str, str], ...],
+            ) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """Return groups of name keys that are likely one person or company, each with its lowest
+    score; kept per set of names, so reading a file again with another mapping does not score
+    every pair of names again."""
+    shown = dict(shown_items)
+    keys = list(shown)
+    screened = [_company_key(key) or key for key in keys] if field == "client" else keys
+    scored = []
+    for i, j in _candidate_pairs(screened):
+        score = name_similarity(shown[keys[i]], shown[keys[j]], field)
+        if score >= PROPOSAL_SCORE:
+            scored.append((score, keys[i], keys[j]))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    groups: list[tuple[list[str], int]] = []
+    grouped: dict[str, int] = {}
+    for score, first, second in scored:
+        if first in grouped and second in grouped:
+            continue
+        if first in grouped or second in grouped:
+            number = grouped[first] if first in grouped else grouped[second]
+            newcomer = second if first in grouped else first
+            members, low = groups[number]
+            # A group grows only by a name close to every member: no chains of look-alikes.
+            closeness = [name_similarity(shown[newcomer], shown[member], field)
+                         for member in members]
+            if min(closeness) >= PROPOSAL_SCORE:
+                groups[number] = (members + [newcomer], min(low, *closeness))
+                grouped[newcomer] = number
+            continue
+        grouped[first] = grouped[second] = len(groups)
+        groups.append(([first, second], score))
+    return tuple((tuple(members), score) for members, score in groups)
+
+
 def merge_proposals(model: Model, profile: Profile | None = None) -> list[MergeProposal]:
     """Return the likely variants of consultant and client names, best first, each with the
     user's decision from the profile (accepted and rejected ones stay listed, to be changed)."""
@@ -148,33 +184,9 @@ def merge_proposals(model: Model, profile: Profile | None = None) -> list[MergeP
         for name, count in counts.items():
             spellings.setdefault(name_key(name), Counter())[name] = count
         keys = [key for key in spellings if key]
-        screened = [_company_key(key) or key for key in keys] if field == "client" else keys
         shown = {key: spellings[key].most_common(1)[0][0] for key in keys}
         rows = {key: sum(spellings[key].values()) for key in keys}
-        scored = []
-        for i, j in _candidate_pairs(screened):
-            score = name_similarity(shown[keys[i]], shown[keys[j]], field)
-            if score >= PROPOSAL_SCORE:
-                scored.append((score, keys[i], keys[j]))
-        scored.sort(key=lambda item: (-item[0], item[1], item[2]))
-        groups: list[tuple[list[str], int]] = []
-        grouped: dict[str, int] = {}
-        for score, first, second in scored:
-            if first in grouped and second in grouped:
-                continue
-            if first in grouped or second in grouped:
-                number = grouped[first] if first in grouped else grouped[second]
-                newcomer = second if first in grouped else first
-                members, low = groups[number]
-                # A group grows only by a name close to every member: no chains of look-alikes.
-                closeness = [name_similarity(shown[newcomer], shown[member], field)
-                             for member in members]
-                if min(closeness) >= PROPOSAL_SCORE:
-                    groups[number] = (members + [newcomer], min(low, *closeness))
-                    grouped[newcomer] = number
-                continue
-            grouped[first] = grouped[second] = len(groups)
-            groups.append(([first, second], score))
+        groups = _groups(field, tuple(shown.items()))
         for members, score in groups:
             names = tuple(sorted((shown[key] for key in members), key=str.casefold))
             decision = (field, frozenset(names))

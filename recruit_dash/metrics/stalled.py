@@ -121,7 +121,7 @@ def stalled_leads(model: Model, as_of: date, rules: StallRules | None = None,
                                   days_since_progress=days[stalled].astype("Int64"),
                                   threshold=threshold[stalled].astype("Int64"),
                                   next_action_on=next_on[stalled])
-    found = found.assign(reason=[_reason(row) for row in found.itertuples()])
+    found = found.assign(reason=[_reason(row, standing.tracked) for row in found.itertuples()])
     columns = ["lead_id", "consultant", "client", "role", "stage", "last_progress_on",
                "days_since_progress", "threshold", "next_action_on", "reason"]
     found = found[columns].join(source[["status", "fee"]], on="lead_id")
@@ -139,16 +139,21 @@ def _planned_starts(model: Model, day: pd.Timestamp) -> pd.Index:
     return pd.Index(pd.concat([planned, placed]).unique())
 
 
-def _reason(row) -> str:
-    """Return why a lead is stalled, in the words a team lead uses."""
+def _reason(row, tracked: tuple[str, ...] = STAGE_IDS) -> str:
+    """Return why a lead is stalled, in the words a team lead uses; the step it waits for is the
+    next stage the data tracks (a tracker without meetings never waits for a meeting)."""
     phrase = STAGE_PHRASES[row.stage]
     parts = [f"{phrase} {_days(row.days_since_progress)}" if row.stage != "resigned"
              else f"{phrase}, last progress {_days(row.days_since_progress)}"]
     if row.stage == "resigned":
         parts.append("no start date set")
     else:
-        parts.append(MISSING_NEXT.get(row.stage) or
-                     f"no {_lower_first(STAGE_PHRASES[STAGE_IDS[STAGE_ORDER[row.stage] + 1]])} yet")
+        later = [stage for stage in tracked if STAGE_ORDER[stage] > STAGE_ORDER[row.stage]]
+        following = later[0] if later else STAGE_IDS[STAGE_ORDER[row.stage] + 1]
+        natural = following == STAGE_IDS[STAGE_ORDER[row.stage] + 1]
+        parts.append(MISSING_NEXT[row.stage] if natural and row.stage in MISSING_NEXT
+                     else "no start yet" if following == "started"
+                     else f"no {_lower_first(STAGE_PHRASES[following])} yet")
     if pd.isna(row.next_action_on):
         parts.append("no next call set")
     else:

@@ -164,6 +164,10 @@ def data_days(files: list[tuple[str, bytes]]) -> dict[str, date]:
     """Return each readable file's last day in its data: the date its upload gets by default."""
     held = state.profile()
     profile = profile_key(held) if held else ""
+    ingested = state.current()
+    if len(files) == 1 and state.uploads() == files and ingested.files and ingested.files[0].ok:
+        # One file on screen: its last day is the data's, already worked out for the sidebar.
+        return {files[0][0]: state.default_as_of(ingested)}
     days = {}
     for name, data in files:
         day = _data_day(name, data, f"{hashlib.sha256(data).hexdigest()}:{profile}", clock.today())

@@ -184,3 +184,15 @@ def test_the_funnel_page_says_which_stages_are_not_tracked():
 def test_the_funnel_page_on_the_sample_lists_nothing_as_not_tracked():
     at = _funnel_page(None)
     assert not [caption for caption in at.caption if "Not tracked in your data" in caption.value]
+
+
+def test_a_stalled_lead_waits_for_the_next_stage_the_data_tracks():
+    from recruit_dash.ingest.pipeline import ingest_files
+    from recruit_dash.metrics.stalled import stalled_leads
+
+    rows = ["Candidate,Applied on,Interview date,Offer date,Status",
+            "Asha Rao,2026-01-05,2026-01-12,,Interviewing",
+            "Ben Ode,2026-01-05,2026-01-12,2026-01-20,Placed"]
+    model = ingest_files([("candidates.csv", "\n".join(rows).encode())]).model
+    reasons = stalled_leads(model, date(2026, 6, 1)).leads["reason"].tolist()
+    assert len(reasons) == 1 and "no offer made yet" in reasons[0], reasons
