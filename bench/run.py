@@ -93,8 +93,10 @@ def measure_all(path: Path) -> dict[str, dict]:
             for step, results in runs.items()}
 
 
-PAGE_RERUNS = """
-import json, statistics, sys, time
+# The script that times page re-renders: the benchmark workbook uploaded on the Data page, then
+# a page's own setup and changes (each a label and a widget change), timed one by one.
+RERUNS = """
+import json, sys, time
 sys.path.insert(0, {root!r})
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({app!r}, default_timeout=600)
@@ -102,8 +104,20 @@ at.run()
 at.switch_page("pages/data.py").run()
 data = open({path!r}, "rb").read()
 at.file_uploader(key="data_upload").set_value([("bench.xlsx", data, "application/octet-stream")]).run()
-at.switch_page("pages/funnel.py").run()
+{setup}
 assert not at.exception and not at.error, [e.value for e in at.error]
+seconds = {{}}
+for label, change in changes:
+    change()
+    started = time.perf_counter()
+    at.run()
+    seconds[label] = round(time.perf_counter() - started, 3)
+    assert not at.exception, at.exception
+print(json.dumps(seconds))
+"""
+
+FUNNEL_SETUP = """
+at.switch_page("pages/funnel.py").run()
 changes = [
     ("lens: activity", lambda: at.button_group(key="funnel_lens").set_value("activity")),
     ("lens: snapshot", lambda: at.button_group(key="funnel_lens").set_value("snapshot")),
@@ -114,38 +128,11 @@ changes = [
     ("split: month", lambda: at.selectbox(key="funnel_split").set_value("month")),
     ("split: none", lambda: at.selectbox(key="funnel_split").set_value(None)),
 ]
-seconds = {{}}
-for label, change in changes:
-    change()
-    started = time.perf_counter()
-    at.run()
-    seconds[label] = round(time.perf_counter() - started, 3)
-    assert not at.exception
-print(json.dumps(seconds))
 """
 
-
-def funnel_page_reruns(path: Path) -> dict[str, float]:
-    """Return the seconds the Funnel page takes to re-render after each change of a control,
-    with the benchmark workbook uploaded (Streamlit's AppTest, the page's full script)."""
-    code = PAGE_RERUNS.format(root=str(ROOT), app=str(ROOT / "app.py"), path=str(path))
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT).stdout.strip().splitlines()[-1]
-    return json.loads(output)
-
-
-EDITOR_RERUNS = """
-import json, sys, time
-sys.path.insert(0, {root!r})
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({app!r}, default_timeout=600)
-at.run()
-at.switch_page("pages/data.py").run()
-data = open({path!r}, "rb").read()
-at.file_uploader(key="data_upload").set_value([("bench.xlsx", data, "application/octet-stream")]).run()
+EDITOR_SETUP = """
 leads = next(e for e in at.expander if "Lead Tracker" in e.label)
 next(t for t in leads.toggle if t.label == "Correct this sheet").set_value(True).run()
-assert not at.exception and not at.error, [e.value for e in at.error]
 
 
 def column(label):
@@ -159,24 +146,27 @@ changes = [
     ("column 'Notes': notes again", lambda: column("Notes").set_value("notes")),
     ("column 'Source': not used", lambda: column("Source").set_value("")),
 ]
-seconds = {{}}
-for label, change in changes:
-    change()
-    started = time.perf_counter()
-    at.run()
-    seconds[label] = round(time.perf_counter() - started, 3)
-    assert not at.exception, at.exception
-print(json.dumps(seconds))
 """
+
+
+def _reruns(path: Path, setup: str) -> dict[str, float]:
+    """Return the seconds each change's re-render takes, with the benchmark workbook uploaded
+    (Streamlit's AppTest runs the pages' full scripts in a fresh process)."""
+    code = RERUNS.format(root=str(ROOT), app=str(ROOT / "app.py"), path=str(path), setup=setup)
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout.strip().splitlines()[-1]
+    return json.loads(output)
+
+
+def funnel_page_reruns(path: Path) -> dict[str, float]:
+    """Return the seconds the Funnel page takes to re-render after each change of a control."""
+    return _reruns(path, FUNNEL_SETUP)
 
 
 def mapping_editor_reruns(path: Path) -> dict[str, float]:
     """Return the seconds the Data page takes to re-render after each change in the mapping
-    editor (a column of the leads sheet remapped), with the benchmark workbook uploaded."""
-    code = EDITOR_RERUNS.format(root=str(ROOT), app=str(ROOT / "app.py"), path=str(path))
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT).stdout.strip().splitlines()[-1]
-    return json.loads(output)
+    editor (a column of the leads sheet remapped)."""
+    return _reruns(path, EDITOR_SETUP)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from recruit_dash.ingest.coerce import clean_names, clean_text, parse_dates, parse_flags, parse_money
-from recruit_dash.ingest.content import result_of
+from recruit_dash.ingest.content import read_scores, result_of
 from recruit_dash.ingest.locate import MAX_CELL_ISSUES_PER_COLUMN
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.names import co_owned
@@ -79,18 +79,24 @@ class Sheet:
         """Return a step column's dates and ticks, and each cell's result ("pass", "fail",
         "pending", "absent") where it says how the step went instead of when ("Rejected",
         "Cleared", "No")."""
+        results = self.results(column_index)
+        skip = results.notna()
+        return self.dates(name, column_index, skip=skip if skip.any() else None), results
+
+    def results(self, column_index: int) -> pd.Series:
+        """Return each cell's result ("pass", "fail", "pending", "absent"), or None, read once
+        per distinct value (only text can say how a step went)."""
         cells = self.body[column_index]
         meanings = {}
-        for value in pd.unique(cells.dropna()):  # only text can say how a step went
+        for value in pd.unique(cells.dropna()):
             if isinstance(value, str) and value.strip():
                 meaning = ABSENT if value.strip().lower() in NO else result_of(value.strip())
                 if meaning:
                     meanings[value] = meaning
         if not meanings:
-            return self.dates(name, column_index), pd.Series(None, index=cells.index, dtype=object)
+            return pd.Series(None, index=cells.index, dtype=object)
         results = cells.map(meanings).astype(object)
-        results = results.where(results.notna(), None)
-        return self.dates(name, column_index, skip=results.notna()), results
+        return results.where(results.notna(), None)
 
     def dates(self, name: str, column_index: int | None = None, skip: pd.Series | None = None):
         index = column_index if column_index is not None else (
@@ -116,6 +122,19 @@ class Sheet:
         if name in self.fields:
             self._flag(self.fields[name][0], failed, "not a number")
         return numbers
+
+    def scores(self, name: str) -> pd.Series:
+        """Return a column of scores on 0–10 ("7/10", "70%" and other scales converted, with a
+        note saying so); a cell that is no score is an issue."""
+        numbers, failed = parse_money(self.raw(name))
+        if name not in self.fields:
+            return numbers
+        index = self.fields[name][0]
+        scores, note = read_scores(self.raw(name), numbers, self.headers.get(index, name))
+        self._flag(index, failed & scores.isna(), "not a number")
+        if note:
+            self.notes.append(note)
+        return scores
 
     def flags(self, name: str) -> pd.Series:
         values, failed = parse_flags(self.raw(name))

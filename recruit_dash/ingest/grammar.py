@@ -27,7 +27,7 @@ from recruit_dash.ingest.lexicon import (
     WEAK_WHEN,
     WHEN,
 )
-from recruit_dash.model import ACTIVITY_KINDS
+from recruit_dash.model import ACTIVITY_KINDS, STAGE_ORDER
 
 TYPO_MIN_LENGTH = 5  # words this long or longer may be matched to a close spelling
 TYPO_SCORE = 80
@@ -174,7 +174,7 @@ _BLOCKING = frozenset({"id", "name", "role", "source", "other", "notes", "fee", 
 
 def stage_of(reading: Reading) -> str | None:
     """Return the ladder stage a header's event, ordinal and state name, or None."""
-    events = [event for event in reading.events]
+    events = list(reading.events)
     if not events:
         return None
     if "cv" in events:
@@ -195,8 +195,6 @@ def stage_of(reading: Reading) -> str | None:
 
 def _latest(events: list[str]) -> str:
     """Return the furthest of several events named ("Offer accepted" is the acceptance)."""
-    from recruit_dash.model import STAGE_ORDER
-
     ladder = [event for event in events if event in STAGE_ORDER]
     if not ladder:
         return events[0]

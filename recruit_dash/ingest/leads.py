@@ -69,7 +69,7 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
     # each step's result, in ladder order, overrides it.
     step_outcomes = pd.Series(None, index=body.index, dtype=object)
     if sheet.has("decision"):
-        _, outcome, _ = step_results("lead", sheet.steps("decision", sheet.fields["decision"][0])[1],
+        _, outcome, _ = step_results("lead", sheet.results(sheet.fields["decision"][0]),
                                      sheet.raw("decision"))
         step_outcomes = outcome
     for stage, indexes in sorted(stage_columns.items(), key=lambda item: STAGE_ORDER[item[0]]):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from recruit_dash.ingest import validation
-from recruit_dash.ingest.content import read_scores
 from recruit_dash.ingest.fields import Built, Sheet, ids
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header
@@ -111,30 +110,13 @@ def _checkin_offset(header: str) -> int | None:
     return None
 
 
-def _row_index(sheet, excel_row):
-    """Return the body index of an Excel row number, or None."""
-    if excel_row is None:
-        return None
-    matches = sheet.excel_rows.index[sheet.excel_rows == excel_row]
-    return matches[0] if len(matches) else None
-
-
 def build_feedback(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
                    excel_rows: pd.Series) -> Built:
     """Return client feedback answers; a score outside 0-10 quarantines its row."""
     sheet = Sheet(body, layout, sheet_name, excel_rows)
     reasons = pd.Series("", index=body.index, dtype=object)
-    scores = sheet.money("score")
-    if sheet.has("score"):
-        index = sheet.fields["score"][0]
-        scores, note = read_scores(sheet.raw("score"), scores, sheet.headers.get(index, "score"))
-        sheet.issues[:] = [issue for issue in sheet.issues if not (
-            issue.get("column") == sheet.headers.get(index) and issue.get("problem") == "not a number"
-            and pd.notna(scores.get(_row_index(sheet, issue["row"]))))]
-        if note:
-            sheet.notes.append(note)
     feedback = pd.DataFrame({"client": sheet.names("client"), "consultant": sheet.names("consultant"),
-                             "on": sheet.dates("on").values, "score": scores,
+                             "on": sheet.dates("on").values, "score": sheet.scores("score"),
                              "referral": sheet.flags("referral"),
                              "testimonial": sheet.flags("testimonial"),
                              "source_row": excel_rows[body.index]}, index=body.index)
