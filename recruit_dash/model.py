@@ -9,7 +9,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,14 @@ LADDER: tuple[Stage, ...] = (
 STAGE_IDS: tuple[str, ...] = tuple(stage.id for stage in LADDER)
 STAGE_ORDER: dict[str, int] = {stage.id: index for index, stage in enumerate(LADDER)}
 STAGE_LABELS: dict[str, str] = {stage.id: stage.label for stage in LADDER}
+
+
+def stage_orders(stages: pd.Series) -> np.ndarray:
+    """Return each stage's place on the ladder (-1 for none or an unknown stage), looked up once
+    per distinct stage rather than once per milestone."""
+    codes, uniques = pd.factorize(stages, use_na_sentinel=True)
+    orders = np.array([STAGE_ORDER.get(stage, -1) for stage in uniques] + [-1], dtype="int64")
+    return orders[codes]  # the sentinel -1 picks the trailing -1
 
 
 def tracked_stages(milestones: pd.DataFrame) -> tuple[str, ...]:
@@ -246,44 +256,50 @@ TABLES: dict[str, Table] = {
 
 
 def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Return the frame with exactly the table's columns, in order, with the table's dtypes."""
-    if tuple(frame.columns) == table.all_columns and _conformed(frame, table):
+    """Return the frame with exactly the table's columns, in order, with the table's dtypes;
+    a column that already has its dtype is kept as it is (no copy, no conversion)."""
+    if tuple(frame.columns) == table.all_columns and all(
+            _has_dtype(frame[column], column, table) for column in table.all_columns):
         return frame.reset_index(drop=True)
-    out = pd.DataFrame(index=frame.index)
+    out = {}
     for column in table.all_columns:
         values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
-        if column in table.dates:
-            out[column] = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
-        elif column in table.numbers or column == "source_row":
-            out[column] = pd.to_numeric(values, errors="coerce").astype("Float64")
-        elif column in table.flags:
-            out[column] = values.astype("boolean")
-        else:
-            out[column] = _as_string(values)
-    if "source_row" in out.columns:
-        out["source_row"] = out["source_row"].astype("Int64")
-    if "row" in out.columns and table is ISSUES:
-        out["row"] = out["row"].astype("Int64")
-    return out.reset_index(drop=True)
+        kept = values if _has_dtype(values, column, table) else _converted(values, column, table)
+        out[column] = kept.array
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
-def _conformed(frame: pd.DataFrame, table: Table) -> bool:
-    """Return whether every column already has the table's dtype."""
-    for column in table.all_columns:
-        dtype = frame[column].dtype
-        if column in table.dates:
-            ok = dtype == "datetime64[ns]"
-        elif column in table.numbers:
-            ok = column != "row" and dtype == "Float64" or column == "row" and dtype == "Int64"
-        elif column == "source_row":
-            ok = dtype == "Int64"
-        elif column in table.flags:
-            ok = dtype == "boolean"
-        else:
-            ok = isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA
-        if not ok:
-            return False
-    return True
+def _converted(values: pd.Series, column: str, table: Table) -> pd.Series:
+    """Return one column converted to the table's dtype for it."""
+    if column in table.dates:
+        return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+    if column == "source_row" or column == "row" and table is ISSUES:
+        return pd.to_numeric(values, errors="coerce").astype("Int64")
+    if column in table.numbers:
+        return pd.to_numeric(values, errors="coerce").astype("Float64")
+    if column in table.flags:
+        return values.astype("boolean")
+    return _as_string(values)
+
+
+def _has_dtype(values: pd.Series, column: str, table: Table) -> bool:
+    """Return whether a column already has the table's dtype for it."""
+    dtype = values.dtype
+    if column in table.dates:
+        return dtype == "datetime64[ns]"
+    if column == "source_row" or column == "row" and table is ISSUES:
+        return dtype == "Int64"
+    if column in table.numbers:
+        return dtype == "Float64"
+    if column in table.flags:
+        return dtype == "boolean"
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA
+
+
+def constant_text(value: str, length: int) -> pd.api.extensions.ExtensionArray:
+    """Return a text column's values holding one value `length` times (a row's source file or
+    sheet), built without a Python object per row."""
+    return pd.array(pa.repeat(pa.scalar(value, pa.string()), length), dtype=pd.StringDtype())
 
 
 def _as_string(values: pd.Series) -> pd.Series:

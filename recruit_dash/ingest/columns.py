@@ -101,10 +101,10 @@ ACTIVITY_WORDS = frozenset({"activity", "activities"})
 def lookup_list(evidence: ColumnEvidence, indexes: list[int]) -> bool:
     """Return whether a sheet's columns are lists of options rather than records: no dates, every
     column that varies holds each value once, and the columns are of different lengths."""
-    filled = {index: int(evidence.data[index].notna().sum()) for index in indexes
+    filled = {index: evidence.filled(index) for index in indexes
               if index in evidence.data.columns and not evidence.empty(index)}
-    varied = [index for index in filled if evidence.data[index].dropna().nunique() > 1]
+    varied = [index for index in filled if evidence.distinct(index) > 1]
     if len(varied) < 2 or len({filled[index] for index in varied}) < 2:
         return False
-    return all(evidence.calendar(index) < 0.5 and evidence.data[index].dropna().is_unique
+    return all(evidence.calendar(index) < 0.5 and evidence.distinct(index) == filled[index]
                for index in varied)

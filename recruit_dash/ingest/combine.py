@@ -23,6 +23,7 @@ from recruit_dash.model import (
     STAGE_ORDER,
     Model,
     conform,
+    stage_orders,
 )
 
 JOB_ATTRIBUTES = ("client", "role", "consultant", "contact", "source", "fee")
@@ -100,7 +101,7 @@ def _one_milestone_per_stage(milestones: pd.DataFrame) -> pd.DataFrame:
         return milestones
     # Integer keys and a numpy sort: several hundred thousand milestones in tens of milliseconds.
     lead_codes, _ = pd.factorize(milestones["lead_id"])
-    stage_order = milestones["stage"].map(STAGE_ORDER).to_numpy(dtype="int64")
+    stage_order = stage_orders(milestones["stage"])
     key = lead_codes.astype("int64") * 64 + stage_order
     dated = milestones["reached_on"].to_numpy(dtype="datetime64[ns]").astype("int64")
     undated = milestones["reached_on"].isna().to_numpy()
@@ -115,7 +116,7 @@ def _with_outcome(leads: pd.DataFrame, milestones: pd.DataFrame, as_of: date | N
     """Return leads whose outcome is filled once a start is recorded on or before the as-of date."""
     as_of_stamp = pd.Timestamp(as_of or clock.today())
     started_order = STAGE_ORDER["started"]
-    reached = milestones[(milestones["stage"].map(STAGE_ORDER) >= started_order)
+    reached = milestones[(stage_orders(milestones["stage"]) >= started_order)
                          & (milestones["reached_on"].isna() | (milestones["reached_on"] <= as_of_stamp))]
     filled = leads["lead_id"].isin(reached["lead_id"]) & ~leads["outcome"].isin([LOST, ON_HOLD])
     return leads.assign(outcome=leads["outcome"].where(~filled, FILLED))

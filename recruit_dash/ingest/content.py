@@ -200,6 +200,14 @@ class ColumnEvidence:
             return sum(1 for text in texts if known[text]) / len(texts) if texts else 0.0
         return self._measure("pipeline", index, share)
 
+    def filled(self, index: int) -> int:
+        """The number of filled cells (the whole column)."""
+        return self._measure("filled", index, lambda cells: int(cells.notna().sum()))
+
+    def distinct(self, index: int) -> int:
+        """The number of distinct filled values (the whole column)."""
+        return self._measure("distinct", index, lambda cells: int(cells.nunique()))
+
     def unique(self, index: int) -> float:
         """The share of distinct values among the filled cells."""
         def share(cells: pd.Series) -> float:

@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from recruit_dash.ingest.coerce import clean_names, clean_text, parse_dates, parse_flags, parse_money
+from recruit_dash.ingest.coerce import (
+    ParsedDates,
+    clean_names,
+    clean_text,
+    parse_dates,
+    parse_flags,
+    parse_money,
+)
 from recruit_dash.ingest.content import read_scores, result_of
 from recruit_dash.ingest.locate import MAX_CELL_ISSUES_PER_COLUMN
 from recruit_dash.ingest.mapping import SheetLayout
+from recruit_dash.ingest.memo import CellMemo, remembered, rows_key
 from recruit_dash.ingest.names import co_owned
 from recruit_dash.ingest.vocabulary import ABSENT, NO
 
@@ -30,8 +38,13 @@ class Built:
 class Sheet:
     """Access to one sheet's kept rows by canonical field, recording cell issues as it goes."""
 
-    def __init__(self, body: pd.DataFrame, layout: SheetLayout, sheet: str, excel_rows: pd.Series):
+    def __init__(self, body: pd.DataFrame, layout: SheetLayout, sheet: str, excel_rows: pd.Series,
+                 memo: CellMemo | None = None):
         self.body = body
+        # What a column's kept cells read as does not depend on the mapping: it is kept in the
+        # memo, under the rows kept, for the next reading of the sheet.
+        self.memo = memo
+        self.rows = rows_key(body) if memo is not None else None
         self.fields = layout.field_columns()
         self.headers = {column.index: column.source for column in layout.columns}
         self.sheet = sheet
@@ -49,15 +62,22 @@ class Sheet:
             return pd.Series(pd.NA, index=self.body.index, dtype="string")
         return self.body[self.fields[name][nth]]
 
+    def _kept(self, work: str, index: int, compute):
+        """Return work done on one column's kept cells, once per memo."""
+        return remembered(self.memo, (work, self.rows, index), compute)
+
     def text(self, name: str) -> pd.Series:
-        return clean_text(self.raw(name))
+        if name not in self.fields:
+            return clean_text(self.raw(name))
+        return self._kept("text", self.fields[name][0], lambda: clean_text(self.raw(name)))
 
     def names(self, name: str) -> pd.Series:
-        names = clean_names(self.raw(name))
+        names = clean_names(self.raw(name)) if name not in self.fields else \
+            self._kept("names", self.fields[name][0], lambda: clean_names(self.raw(name)))
         if name != "consultant" or not self.has(name):
             return names
         # Co-owned rows ("William/Rajan"): credited to the first named, the co-owner recorded.
-        first, others = co_owned(names)
+        first, others = self._kept("co-owned", self.fields[name][0], lambda: co_owned(names))
         shared = others.notna()
         if shared.any():
             header = self.headers.get(self.fields[name][0], name)
@@ -86,6 +106,9 @@ class Sheet:
     def results(self, column_index: int) -> pd.Series:
         """Return each cell's result ("pass", "fail", "pending", "absent"), or None, read once
         per distinct value (only text can say how a step went)."""
+        return self._kept("results", column_index, lambda: self._results(column_index))
+
+    def _results(self, column_index: int) -> pd.Series:
         cells = self.body[column_index]
         meanings = {}
         for value in pd.unique(cells.dropna()):
@@ -103,8 +126,12 @@ class Sheet:
             self.fields[name][0] if name in self.fields else None)
         if index is None:
             return parse_dates(pd.Series(pd.NA, index=self.body.index, dtype="string"))
-        cells = self.body[index] if skip is None else self.body[index].mask(skip)
-        parsed = parse_dates(cells, year_hint=self.year_hint, date1904=self.date1904)
+        def parse() -> ParsedDates:
+            cells = self.body[index] if skip is None else self.body[index].mask(skip)
+            return parse_dates(cells, year_hint=self.year_hint, date1904=self.date1904)
+
+        # A step column's skipped cells are its results, themselves read from its cells alone.
+        parsed = self._kept(("dates", skip is not None, self.year_hint, self.date1904), index, parse)
         header = self.headers.get(index, name)
         self.notes += [f"'{header}': {note}" for note in parsed.notes]
         self._flag(index, parsed.failed, "not a date we can read")

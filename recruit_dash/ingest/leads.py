@@ -9,6 +9,7 @@ import pandas as pd
 
 from recruit_dash.ingest.fields import Built, Sheet, ids
 from recruit_dash.ingest.mapping import SheetLayout
+from recruit_dash.ingest.memo import CellMemo
 from recruit_dash.ingest.vocabulary import FAIL, PASS, PENDING, normalise_header, status_meaning
 from recruit_dash.model import FILLED, LADDER, LEADS, LOST, MILESTONES, ON_HOLD, OPEN, STAGE_ORDER, conform
 
@@ -30,9 +31,9 @@ def stage_from_name(name: str) -> str | None:
 
 
 def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
-                excel_rows: pd.Series) -> Built:
+                excel_rows: pd.Series, memo: CellMemo | None = None) -> Built:
     """Return leads and milestones from a wide, status-only or event-log lead sheet."""
-    sheet = Sheet(body, layout, sheet_name, excel_rows)
+    sheet = Sheet(body, layout, sheet_name, excel_rows, memo)
     reasons = pd.Series("", index=body.index, dtype=object)
     understood = body[[index for indexes in sheet.fields.values() for index in indexes]]
     empty = understood.isna().all(axis=1) if understood.shape[1] else pd.Series(True, index=body.index)
@@ -109,15 +110,17 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
                                              "reached_on": on[use],
                                              "source_row": excel_rows[use[use].index]}))
     statuses = leads["status"]
-    meanings = [_status(layout, value) if isinstance(value, str) else None
-                for value in statuses.astype(object)]
-    known_status = pd.Series([meaning is not None for meaning in meanings], index=body.index)
+    # Each distinct status is looked up once (a tracker repeats a dozen statuses 50,000 times).
+    meanings = {value: _status(layout, value) for value in pd.unique(statuses.dropna())}
+    status_stage = statuses.map({value: meaning[0] for value, meaning in meanings.items()
+                                 if meaning}).astype(object)
+    status_outcome = statuses.map({value: meaning[1] for value, meaning in meanings.items()
+                                   if meaning}).astype(object)
+    status_stage, status_outcome = (values.where(values.notna(), None)
+                                    for values in (status_stage, status_outcome))
     if sheet.has("status"):
+        known_status = statuses.isin([value for value, meaning in meanings.items() if meaning])
         unmapped["status"] = sheet.unmapped("status", statuses, known_status)
-    status_stage = pd.Series([meaning[0] if meaning else None for meaning in meanings],
-                             index=body.index, dtype=object)
-    status_outcome = pd.Series([meaning[1] if meaning else None for meaning in meanings],
-                               index=body.index, dtype=object)
     with_stage = status_stage.notna() & keep
     milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[with_stage],
                                          "stage": status_stage[with_stage],

@@ -22,6 +22,7 @@ from recruit_dash.ingest.columns import (  # noqa: F401 (ColumnMapping, CONFIDEN
 )
 from recruit_dash.ingest.content import DATE_FIELDS, ColumnEvidence
 from recruit_dash.ingest.grammar import field_of, read_header, words_of
+from recruit_dash.ingest.memo import CellMemo, remembered
 from recruit_dash.ingest.profiles import SheetProfile
 from recruit_dash.ingest.vocabulary import (
     FIELD_SYNONYMS,
@@ -253,14 +254,15 @@ def _role_score(columns: tuple[ColumnMapping, ...], role: str,
 
 def understand_sheet(name: str, cells: pd.DataFrame, hidden: bool = False,
                      choice: SheetProfile | None = None, header_row: int | None = None,
-                     profile_name: str | None = None) -> SheetLayout:
+                     profile_name: str | None = None, memo: CellMemo | None = None) -> SheetLayout:
     """Return the layout of one sheet: its role, header row and column meanings.
 
     `choice` is the user's profile entry for the sheet's shape, found on row `header_row`: its
-    role, header row, columns and statuses replace our guesses.
+    role, header row, columns and statuses replace our guesses. `memo` keeps what the columns
+    hold for the next reading of the same cells.
     """
     if choice is not None:
-        return _chosen_layout(cells, choice, header_row, profile_name or "")
+        return _chosen_layout(cells, choice, header_row, profile_name or "", memo)
     reason = ignored_reason(name, cells, hidden)
     if reason:
         return SheetLayout(IGNORED, reason, None, ())
@@ -268,11 +270,12 @@ def understand_sheet(name: str, cells: pd.DataFrame, hidden: bool = False,
     if header_row is None or recognised < 2:
         return SheetLayout(IGNORED, "no header row we recognise; expected columns like "
                                     "'Consultant', 'Client', 'Status' or 'Date generated'", None, ())
-    return _layout_at(cells, header_row)
+    return _layout_at(cells, header_row, memo=memo)
 
 
 def _layout_at(cells: pd.DataFrame, header_row: int, role: str | None = None,
-               overrides: Mapping[str, str | None] | None = None) -> SheetLayout:
+               overrides: Mapping[str, str | None] | None = None,
+               memo: CellMemo | None = None) -> SheetLayout:
     """Return the layout with the header on a given row, in the given role or the best one."""
     headers = [clean_header(value) if isinstance(value, str) else ""
                for value in cells.iloc[header_row].tolist()] if header_row < len(cells) else []
@@ -284,7 +287,8 @@ def _layout_at(cells: pd.DataFrame, header_row: int, role: str | None = None,
         depth, headers = 2, combined
         notes.append(f"a two-row header (rows {header_row + 1} and {header_row + 2}): each column "
                      f"is named by its group and its own title, e.g. '{example}'")
-    evidence = ColumnEvidence(cells.iloc[header_row + depth:])
+    evidence = remembered(memo, ("evidence", header_row + depth),
+                          lambda: ColumnEvidence(cells.iloc[header_row + depth:]))
     side = side_table_columns(headers, cells.iloc[header_row + depth:])
     if side:
         first, last = min(side), max(side)
@@ -407,7 +411,7 @@ def two_row_headers(headers: list[str], cells: pd.DataFrame, header_row: int) ->
 
 
 def _chosen_layout(cells: pd.DataFrame, choice: SheetProfile, header_row: int | None,
-                   profile_name: str) -> SheetLayout:
+                   profile_name: str, memo: CellMemo | None = None) -> SheetLayout:
     """Return the layout a profile entry sets: its header row, role, columns and statuses."""
     if choice.role == IGNORED:
         return SheetLayout(IGNORED, f"set to be ignored in your profile '{profile_name}'",
@@ -418,7 +422,7 @@ def _chosen_layout(cells: pd.DataFrame, choice: SheetProfile, header_row: int | 
         return SheetLayout(IGNORED, "no header row we recognise; expected columns like "
                                     "'Consultant', 'Client', 'Status' or 'Date generated'", None, (),
                            profile=profile_name)
-    layout = _layout_at(cells, header_row, choice.role, choice.column_overrides())
+    layout = _layout_at(cells, header_row, choice.role, choice.column_overrides(), memo)
     return replace(layout, statuses=choice.status_overrides(), profile=profile_name)
 
 

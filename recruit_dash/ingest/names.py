@@ -105,7 +105,8 @@ def _names_with_counts(model: Model, field: str) -> Counter:
     for table in _TABLES_WITH_NAMES:
         frame = model.table(table)
         if field in frame.columns:
-            counts.update(frame[field].dropna().astype(str).value_counts().to_dict())
+            counts.update({str(name): int(rows) for name, rows in
+                           frame[field].value_counts(dropna=True).items()})
     return counts
 
 

@@ -10,10 +10,9 @@ import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from recruit_dash.errors import WorkbookError
@@ -21,13 +20,14 @@ from recruit_dash.ingest import locate
 from recruit_dash.ingest.combine import combine, joined_to_jobs
 from recruit_dash.ingest.leads import build_leads
 from recruit_dash.ingest.mapping import SheetLayout, understand_sheet
+from recruit_dash.ingest.memo import CellMemo, remembered
 from recruit_dash.ingest.names import with_names_merged
 from recruit_dash.ingest.profiles import Profile, SheetProfile, match_sheet
 from recruit_dash.ingest.reading import RawSheet, sheet_loaders
 from recruit_dash.ingest.records import build_activities, build_feedback, build_placements
 from recruit_dash.ingest.results import FileReport, Ingested, SheetReport
 from recruit_dash.ingest.safety import SheetTraps, sheet_traps
-from recruit_dash.model import IGNORED, ISSUES
+from recruit_dash.model import IGNORED, ISSUES, TABLES, conform, constant_text
 
 SHEET_THREADS = min(4, os.cpu_count() or 1)
 
@@ -148,6 +148,7 @@ class ReadySheet:
     trimmed: int
     prepared: locate.Prepared
     top: tuple[tuple[str, ...], ...]
+    memo: CellMemo = field(default_factory=CellMemo, compare=False, repr=False)
 
 
 def ready_sheet(raw: RawSheet, traps: SheetTraps | None = None) -> ReadySheet:
@@ -169,12 +170,12 @@ def ingest_ready(ready: ReadySheet, file_name: str, profile: Profile | None = No
     match = sheet_match(ready, profile)
     if match is not None:
         layout = understand_sheet(raw.name, raw.cells, raw.hidden, match.entry, match.header_row,
-                                  profile.name)
+                                  profile.name, ready.memo)
         prepared.notes.insert(0, f"your profile '{profile.name}' was applied: "
                                  f"{_profile_changes(match.entry)}")
         shape = match.entry.headers
     else:
-        layout = understand_sheet(raw.name, raw.cells, raw.hidden)
+        layout = understand_sheet(raw.name, raw.cells, raw.hidden, memo=ready.memo)
         shape = tuple(top[layout.header_row]) if layout.header_row is not None \
             and layout.header_row < len(top) else ()
     if layout.role == IGNORED:
@@ -190,14 +191,15 @@ def ingest_ready(ready: ReadySheet, file_name: str, profile: Profile | None = No
     excel_rows = pd.Series(body.index + 1, index=body.index)
     blank = body.isna().all(axis=1)
     headers = [column.source or f"Column {column.index + 1}" for column in layout.columns]
-    upfront = locate.upfront_reasons(body, blank, excel_rows)
+    upfront = remembered(ready.memo, ("upfront", layout.header_row + layout.header_depth),
+                         lambda: locate.upfront_reasons(body, blank, excel_rows)).copy()
     if layout.side_columns:
         # A row filled only in the side table is that table's row, not a record of ours.
         only_side = ~blank & body.drop(columns=list(layout.side_columns)).isna().all(axis=1)
         upfront[only_side & (upfront == "")] = "only the side table beside the data has values here"
     builder = _BUILDERS[layout.role]
     kept = body[~blank & (upfront == "")]
-    built = builder(kept, layout, raw.name, file_name, excel_rows)
+    built = builder(kept, layout, raw.name, file_name, excel_rows, ready.memo)
     reasons = upfront.copy()
     reasons.loc[built.reasons.index] = built.reasons
     quarantined = ~blank & (reasons != "")
@@ -222,12 +224,18 @@ def ingest_ready(ready: ReadySheet, file_name: str, profile: Profile | None = No
         unmapped_values=built.unmapped_values, quarantined=quarantine_frame.reset_index(drop=True),
         hidden=raw.hidden, profile_applied=layout.profile, shape_headers=shape, top_rows=top,
     )
-    tables = {name: frame.assign(**{key: pd.Categorical.from_codes(
-                                         np.zeros(len(frame), dtype="int8"), categories=[value])
-                                     for key, value in source.items()})
-              if name != "issues" else frame for name, frame in built.tables.items()}
+    # Each table leaves here in the model's dtypes, so combining sheets converts nothing again.
+    tables = {name: _conformed(frame.assign(**{key: constant_text(value, len(frame))
+                                                for key, value in source.items()}), name)
+              for name, frame in built.tables.items() if name != "issues"}
     tables["issues"] = pd.DataFrame(issues, columns=list(ISSUES.columns))
     return report, tables
+
+
+def _conformed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Return a model table in the model's dtypes (a working table, such as the candidates'
+    jobs, as it is)."""
+    return conform(frame, TABLES[name]) if name in TABLES else frame
 
 
 def _profile_changes(entry: SheetProfile) -> str:

@@ -225,10 +225,10 @@ class _Checks:
     def _stages(self) -> Finding:
         columns = self._columns(("leads",), lambda name: name.startswith("stage:"))
         milestones = self.model.milestones
-        tracked = {column.field[6:] for column in columns} | set(milestones["stage"].dropna())
+        tracked = {column.field[6:] for column in columns} | set(milestones["stage"].dropna().unique())
         if self._columns(("leads",), lambda name: name == "created_on"):
             tracked.add("lead")
-        dated = set(milestones.loc[milestones["reached_on"].notna(), "stage"].dropna())
+        dated = set(milestones.loc[milestones["reached_on"].notna(), "stage"].dropna().unique())
         tracked &= set(STAGE_IDS)
         undated = tracked - dated
         text = f"stage dates for {len(tracked - undated)} of {len(LADDER)} stages"

@@ -7,6 +7,7 @@ import pandas as pd
 from recruit_dash.ingest import validation
 from recruit_dash.ingest.fields import Built, Sheet, ids
 from recruit_dash.ingest.mapping import SheetLayout
+from recruit_dash.ingest.memo import CellMemo
 from recruit_dash.ingest.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header
 from recruit_dash.model import ACTIVITIES, CHECKINS, FEEDBACK, PLACEMENTS, conform
 
@@ -18,9 +19,9 @@ CHECKIN_SCHEDULE: tuple[tuple[str, int], ...] = (
 
 
 def build_activities(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
-                     excel_rows: pd.Series) -> Built:
+                     excel_rows: pd.Series, memo: CellMemo | None = None) -> Built:
     """Return activities from a long log or a weekly-wide KPI sheet."""
-    sheet = Sheet(body, layout, sheet_name, excel_rows)
+    sheet = Sheet(body, layout, sheet_name, excel_rows, memo)
     reasons = pd.Series("", index=body.index, dtype=object)
     consultant = sheet.names("consultant")
     on = sheet.dates("on").values
@@ -68,9 +69,9 @@ def _activity_kind(value: object) -> str | None:
 
 
 def build_placements(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
-                     excel_rows: pd.Series) -> Built:
+                     excel_rows: pd.Series, memo: CellMemo | None = None) -> Built:
     """Return placements and their check-ins."""
-    sheet = Sheet(body, layout, sheet_name, excel_rows)
+    sheet = Sheet(body, layout, sheet_name, excel_rows, memo)
     reasons = pd.Series("", index=body.index, dtype=object)
     placements = pd.DataFrame({"placement_id": ids(sheet, "placement_id", "P:")}, index=body.index)
     for name in ("candidate", "client", "consultant"):
@@ -111,9 +112,9 @@ def _checkin_offset(header: str) -> int | None:
 
 
 def build_feedback(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_name: str,
-                   excel_rows: pd.Series) -> Built:
+                   excel_rows: pd.Series, memo: CellMemo | None = None) -> Built:
     """Return client feedback answers; a score outside 0-10 quarantines its row."""
-    sheet = Sheet(body, layout, sheet_name, excel_rows)
+    sheet = Sheet(body, layout, sheet_name, excel_rows, memo)
     reasons = pd.Series("", index=body.index, dtype=object)
     feedback = pd.DataFrame({"client": sheet.names("client"), "consultant": sheet.names("consultant"),
                              "on": sheet.dates("on").values, "score": sheet.scores("score"),
