@@ -33,6 +33,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/history.py
+	$(BIN)/python bench/load.py
 
 sample: install
 	$(BIN)/python sample_data/make_sample.py

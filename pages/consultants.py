@@ -44,6 +44,7 @@ st.download_button(
                           standing=standing),
     file_name=pack_file_name(who, Period(period.start, end, period.label)),
     mime="application/pdf", key="consultants_pack", icon=":material/picture_as_pdf:",
+    on_click="ignore",
     help="Their figures, ratios against the team, trends, funnel, what changed since the "
          "previous period and their targets, on A4 for the one-to-one.")
 

@@ -96,7 +96,7 @@ with stalled_tab:
         left, right = st.columns(2)
         left.download_button("Download these rules", json.dumps(rules.to_dict(), indent=2),
                              file_name="stall_rules.json", mime="application/json",
-                             key="stall_rules_download",
+                             key="stall_rules_download", on_click="ignore",
                              help="A small file to share with a colleague or load next time.")
         loaded = right.file_uploader("Load saved rules", type=["json"], key="stall_rules_upload")
         if loaded is not None and loaded.file_id != st.session_state.get("stall_rules_loaded"):

@@ -34,11 +34,20 @@ def default_path() -> Path:
     return base / "recruit-dash" / "history.duckdb"
 
 
-def open_store(where: str | Path | None = None) -> Store:
-    """Open the history at a path (default: `default_path()`); every history is DuckDB today."""
+def open_store(where: str | Path | None = None, *, must_exist: bool = False,
+               wait_seconds: float | None = None) -> Store:
+    """Open the history at a path (default: `default_path()`); every history is DuckDB today.
+
+    With `must_exist` (to read a history, not to import into one) a history that is not there
+    is an error, and nothing is made. While another process imports into the file, wait for it
+    up to `wait_seconds` (default: $RECRUIT_DASH_DB_WAIT_SECONDS, else 30 seconds)."""
     from recruit_dash.history.duckdb_store import DuckDBStore  # the backend, chosen here only
 
-    return DuckDBStore(where)
+    path = Path(where) if where else default_path()
+    if must_exist and not path.exists():
+        raise StoreError(f"There is no upload history at {path}. Check the --db path, or import "
+                         f"a file first with `python -m recruit_dash import FILE --db {path}`.")
+    return DuckDBStore(path, wait_seconds)
 
 
 class StoreError(Exception):

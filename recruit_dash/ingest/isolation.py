@@ -7,8 +7,10 @@ in a child; whatever happens there becomes a sentence for the user, and the app 
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -19,6 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -32,12 +35,22 @@ from recruit_dash.ingest.profiles import Profile
 from recruit_dash.ingest.results import FileReport
 from recruit_dash.ingest.safety import check_before_parsing
 
+# The child's budget is its own CPU time: a valid file is never refused because the machine was
+# busy with other people's uploads. The wall clock only stops a child that is stuck or starved.
 PARSE_SECONDS = float(os.environ.get("RECRUIT_DASH_PARSE_SECONDS", "25"))
+PARSE_WALL_SECONDS = float(os.environ.get("RECRUIT_DASH_PARSE_WALL_SECONDS", "0")) or None
 # Address space the child may add to what it starts with (its modules are already loaded).
 PARSE_MEMORY_MB = int(os.environ.get("RECRUIT_DASH_PARSE_MEMORY_MB", "2048"))
+# Files read at once; the others wait their turn (each read can take hundreds of megabytes).
+PARALLEL_PARSES = int(os.environ.get("RECRUIT_DASH_PARALLEL_PARSES", "0")) or max(2, os.cpu_count() or 2)
+POLL_SECONDS = 0.05
 
 log = logging.getLogger(__name__)
 _context_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(PARALLEL_PARSES)
+_queue_lock = threading.Lock()
+_queued = 0  # files waiting for a slot
+_reading = 0  # files being read
 
 
 def too_much_memory(name: str) -> str:
@@ -73,50 +86,115 @@ def _isolated(name: str, data: bytes, seconds: float | None, memory_mb: int | No
         check_before_parsing(name, data)
     except WorkbookError as error:
         return FileReport(name, False, str(error))
+    with _turn():
+        outcome, payload, exitcode, spent = _run_child(name, data, seconds, memory_mb, work,
+                                                       arguments)
+    if outcome == "ok":
+        return payload
+    if outcome == "crash":
+        log.error("parsing a file failed in the child:\n%s", payload)
+    log.info("parsing a file ended with %s (exit code %s) after %.1f s", outcome, exitcode, spent)
+    message = _message(Path(name).name, outcome, payload, exitcode, seconds)
+    # A limit met (time, memory, a child killed) may be the machine's state, not the file's: the
+    # refusal is marked so that it is never kept, and the next upload is read again.
+    return FileReport(name, False, message, limited=outcome in LIMITS or exitcode in KILLED)
+
+
+LIMITS = frozenset({"timeout", "stuck", "memory"})
+# A Rust allocation failure aborts (SIGABRT); the kernel's OOM killer sends SIGKILL; the CPU
+# limit's backstop sends SIGXCPU.
+KILLED = frozenset({-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGXCPU})
+
+
+def waiting() -> tuple[int, int]:
+    """Return (files waiting for their turn, files being read) in this process, for the page to
+    say that an upload is queued rather than stuck."""
+    with _queue_lock:
+        return _queued, _reading
+
+
+@contextlib.contextmanager
+def _turn():
+    """Wait for one of the reading slots, counted as queued while waiting."""
+    global _queued, _reading
+    with _queue_lock:
+        _queued += 1
+    try:
+        _slots.acquire()
+    finally:
+        with _queue_lock:
+            _queued -= 1
+    with _queue_lock:
+        _reading += 1
+    try:
+        yield
+    finally:
+        with _queue_lock:
+            _reading -= 1
+        _slots.release()
+
+
+def _run_child(name: str, data: bytes, seconds: float, memory_mb: int, work: Callable,
+               arguments: tuple) -> tuple[str, object, int | None, float]:
+    """Run the work in a child and return (outcome, payload, exit code, wall seconds).
+
+    The result comes back through an anonymous in-memory file (memfd) the parent made and the
+    child inherited: it has no name, so nothing is left behind whoever dies and whenever.
+    """
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(name, data, sender, memory_mb, work, *arguments),
+    handover = _anonymous_file()
+    child = context.Process(target=_child, args=(name, data, sender, memory_mb, seconds,
+                                                 _SharedFile(handover.fileno()), work, *arguments),
                             daemon=True)
     started = time.monotonic()
-    child.start()
-    sender.close()
+    wall = PARSE_WALL_SECONDS or max(120.0, 6 * seconds)
+    outcome, payload = "stuck", None
     try:
-        if receiver.poll(seconds):
-            outcome, payload = receiver.recv()
-            if outcome == "ok":
-                payload = _collect(payload)
-        else:
-            outcome, payload = "timeout", None
+        child.start()
+        sender.close()
+        while True:
+            if receiver.poll(POLL_SECONDS):
+                outcome, payload = receiver.recv()
+                # A read that needed more work than its budget is refused, even when it ended
+                # between two looks at the clock: the limit does not depend on the polling.
+                if outcome == "ok" and _cpu_seconds(child.pid) > seconds:
+                    outcome, payload = "timeout", None
+                elif outcome == "ok":
+                    payload = _collect(handover)
+                break
+            if _cpu_seconds(child.pid) > seconds:
+                outcome = "timeout"
+                break
+            if time.monotonic() - started > wall or not child.is_alive() and not receiver.poll(0):
+                outcome = "stuck" if child.is_alive() else "died"
+                break
     except (EOFError, OSError, pickle.UnpicklingError):
         outcome, payload = "died", None
     finally:
         receiver.close()
-        if child.is_alive() and outcome == "timeout":
+        handover.close()
+        if child.is_alive() and outcome in LIMITS:
             child.kill()
         child.join(5)
         if child.is_alive():
             child.kill()
             child.join()
-    if outcome == "ok":
-        return payload
-    if outcome == "crash":
-        log.error("parsing a file failed in the child:\n%s", payload)
-    log.info("parsing a file ended with %s (exit code %s) after %.1f s", outcome,
-                child.exitcode, time.monotonic() - started)
-    message = _message(Path(name).name, outcome, payload, child.exitcode, seconds)
-    return FileReport(name, False, message)
+    return outcome, payload, child.exitcode, time.monotonic() - started
 
 
 def _message(name: str, outcome: str, payload: object, exitcode: int | None, seconds: float) -> str:
     """Return the sentence for a child that did not bring back a result."""
     if outcome == "error":
         return str(payload)
-    if outcome == "timeout":
-        return (f"'{name}' took more than {seconds:.0f} seconds to read, far longer than a lead "
-                "tracker needs; it may be damaged or much larger than it looks. Open it in Excel, "
-                "delete unused rows and columns, save a copy and upload that.")
-    # A Rust allocation failure aborts (SIGABRT); the kernel's OOM killer sends SIGKILL.
-    if outcome == "memory" or exitcode in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
+    if outcome == "timeout" or exitcode == -signal.SIGXCPU:
+        return (f"'{name}' needed more than {seconds:.0f} seconds of work to read, far longer than "
+                "a lead tracker needs; it may be damaged or much larger than it looks. Open it in "
+                "Excel, delete unused rows and columns, save a copy and upload that.")
+    if outcome == "stuck":
+        return (f"'{name}' could not be read in time: the server is very busy or the reader "
+                "stopped responding. Please upload it again in a minute.")
+    if outcome == "memory" or exitcode in KILLED:
         return too_much_memory(name)
     return (f"'{name}' stopped our reader part-way: the file is probably damaged. Open it in "
             "Excel, save a copy and upload that.")
@@ -142,14 +220,18 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def _child(name: str, data: bytes, sender: Connection, memory_mb: int, work: Callable,
-           *arguments) -> None:
-    """Parse in the child: limit memory, then send back ("ok", result) or a typed failure."""
+def _child(name: str, data: bytes, sender: Connection, memory_mb: int, seconds: float,
+           handover: _SharedFile, work: Callable, *arguments) -> None:
+    """Parse in the child: limit memory and CPU time, then write the result to the hand-over
+    file and send back ("ok", None), or send a typed failure."""
     # Arrow's own allocator keeps freed memory mapped; the system one hands it back for reuse,
     # so the budget measures what the parse needs, not what the allocator hoards.
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     limit = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    # The parent stops the child at its CPU budget; this is the backstop should the parent be gone.
+    cpu = math.ceil(seconds) + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     # A native reader that aborts prints its own backtrace; the user gets our sentence instead.
     faulthandler.disable()  # a test runner's crash dump would be inherited from the parent
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -164,7 +246,8 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int, work: Cal
         result = ("crash", traceback.format_exc())
     try:
         if result[0] == "ok":
-            result = ("ok", _hand_over(result[1]))
+            _hand_over(result[1], handover.fd)
+            result = ("ok", None)
         sender.send(result)
     except MemoryError:
         sender.send(("memory", None))
@@ -172,22 +255,49 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int, work: Cal
         sender.close()
 
 
-def _hand_over(result: object) -> str:
-    """Write a result to a private file in memory-backed storage and return its path.
+class _SharedFile:
+    """An open file the child inherits: passed as itself to a forked child, and duplicated into
+    a child the forkserver starts."""
 
-    Tens of megabytes of frames move faster through a file in /dev/shm than through a pipe.
-    """
-    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    handle, path = tempfile.mkstemp(prefix="recruit-dash-", suffix=".pickle", dir=folder)
-    with os.fdopen(handle, "wb") as file:
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __reduce__(self):
+        return _shared_file, (reduction.DupFd(self.fd),)
+
+
+def _shared_file(duplicate) -> _SharedFile:
+    return _SharedFile(duplicate.detach())
+
+
+def _anonymous_file():
+    """Return a new file in memory with no name (Linux memfd), or an unlinked temporary file."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("recruit-dash-handover", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
+
+
+def _hand_over(result: object, fd: int) -> None:
+    """Write a result to the hand-over file (tens of megabytes of frames move faster through
+    memory than through a pipe)."""
+    with os.fdopen(os.dup(fd), "wb") as file:
         pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
 
 
-def _collect(path: str) -> object:
-    """Return the result a child handed over, and remove its file."""
+def _collect(handover) -> object:
+    """Return the result the child wrote to the hand-over file."""
+    handover.seek(0)
+    return pickle.load(handover)
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """Return the CPU time a child has used (all its threads), or 0 when it cannot be read."""
     try:
-        with open(path, "rb") as file:
-            return pickle.load(file)
-    finally:
-        os.unlink(path)
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

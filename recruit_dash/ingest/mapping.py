@@ -245,7 +245,11 @@ def _role_score(columns: tuple[ColumnMapping, ...], role: str,
         return 0.0
     if role == "feedback" and "score" not in fields:
         return 0.0
-    if role == "leads" and not (signals or staged >= 2 or ("stage" in fields and "stage_on" in fields)):
+    # Rows naming whose desk a client or candidate is on are leads even with no status or date
+    # (a business-development list of consultant, client and notes).
+    owned = "consultant" in fields and bool(fields & {"client", "candidate"})
+    if role == "leads" and not (signals or staged >= 2 or owned
+                                or ("stage" in fields and "stage_on" in fields)):
         return 0.0
     mapped = sum(column.confidence for column in columns
                  if column.field in fields and column.confidence >= CONFIDENT)

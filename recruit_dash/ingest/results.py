@@ -46,6 +46,7 @@ class FileReport:
     sheets: list[SheetReport] = field(default_factory=list)
     sha256: str = ""
     same_as: str | None = None  # an earlier file of the same upload with identical bytes
+    limited: bool = False  # refused at a time or memory limit: worth reading again, never kept
 
 
 @dataclass

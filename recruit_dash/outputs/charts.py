@@ -1,4 +1,5 @@
-"""Chart builders: tidy frames in, plotly figures out, one template; never calls Streamlit."""
+"""Chart builders: tidy frames in, plotly figures out, one template; never calls Streamlit. Titles
+and trace names, which carry people's names and the user's choices, are shown as typed."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
 )
 
 
+def literal(text: object) -> str:
+    """Return text plotly shows as typed. plotly reads tags in its text (<b>, <br>, <a href=...>,
+    a link) and, where MathJax is loaded, $...$ as a formula; it turns entities back into the
+    characters they stand for."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("$", "&#36;"))
+
+
 def weekly_trend(frame: pd.DataFrame, title: str) -> go.Figure:
     """Return a line chart of weekly milestone counts, one line per stage in ladder order."""
     figure = go.Figure()
@@ -39,7 +48,7 @@ def weekly_trend(frame: pd.DataFrame, title: str) -> go.Figure:
             if part is not None else None))
     if "part_week" in frame and frame["part_week"].any():
         title += " (open marker: the week so far)"
-    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Week commencing",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), xaxis_title="Week commencing",
                          yaxis_title="Leads", hovermode="x unified")
     return figure
 
@@ -67,7 +76,7 @@ def funnel_chart(frame: pd.DataFrame, title: str, events: bool = False) -> go.Fi
     figure = go.Figure(go.Funnel(y=frame["label"], x=frame["count"], text=text,
                                  textinfo="text", textposition="outside",
                                  marker=dict(color=PALETTE[0]), cliponaxis=False))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, yaxis=dict(autorange="reversed"),
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), yaxis=dict(autorange="reversed"),
                          margin=dict(r=220))
     return figure
 
@@ -80,7 +89,7 @@ def time_in_stage_chart(frame: pd.DataFrame, title: str) -> go.Figure:
         go.Bar(y=rows["label"], x=rows["p90_days_to_next"], orientation="h",
                name="90th percentile"),
     ])
-    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), barmode="group",
                          xaxis_title="Days to the next stage", yaxis=dict(autorange="reversed"))
     return figure
 
@@ -92,9 +101,9 @@ def split_chart(frame: pd.DataFrame, title: str, events: bool = False) -> go.Fig
     hover = ("%{x}: %{y:,} events (%{customdata:.2f} per event at the first stage)" if events
              else "%{x}: %{y:,} (%{customdata:.0%} of first stage)")
     for group, rows in frame.groupby("group", sort=False):
-        figure.add_trace(go.Bar(x=rows["label"], y=rows["count"], name=str(group),
+        figure.add_trace(go.Bar(x=rows["label"], y=rows["count"], name=literal(group),
                                 customdata=rows["cumulative"], hovertemplate=hover))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), barmode="group",
                          yaxis_title="Events" if events else "Leads")
     return figure
 
@@ -108,7 +117,7 @@ def cohort_chart(frame: pd.DataFrame, title: str) -> go.Figure:
                                marker_color=OUTCOME_COLOURS[outcome])
                         for outcome, label in (("filled", "Filled"), ("open", "Open"),
                                                ("on_hold", "On hold"), ("lost", "Lost"))])
-    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="stack",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), barmode="stack",
                          yaxis_title="Leads generated", xaxis_title="Lead month")
     return figure
 
@@ -119,7 +128,7 @@ def filled_curve_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     for cohort, rows in frame.groupby("cohort", sort=True):
         figure.add_trace(go.Scatter(x=rows["weeks"], y=rows["share_filled"], mode="lines",
                                     name=cohort))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Weeks since the lead",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), xaxis_title="Weeks since the lead",
                          yaxis=dict(title="Share filled", tickformat=".0%"),
                          legend=dict(orientation="v", x=1.02, y=1, yanchor="top",
                                      title="Lead month"))
@@ -138,7 +147,7 @@ def score_distribution_chart(frame: pd.DataFrame, title: str) -> go.Figure:
                                 name=f"{label}: {int(rows['answers'].sum()):,}",
                                 marker_color=BAND_COLOURS.get(str(band), PALETTE[0]),
                                 hovertemplate="Score %{x}: %{y:,} answers<extra></extra>"))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="stack",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), barmode="stack",
                          xaxis=dict(title="Score", tickmode="linear", dtick=1, range=[-0.5, 10.5]),
                          yaxis_title="Answers")
     return figure
@@ -149,8 +158,8 @@ def activity_trend_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     figure = go.Figure()
     for label, rows in frame.groupby("label", sort=False):
         figure.add_trace(go.Scatter(x=rows["week"], y=rows["count"], mode="lines+markers",
-                                    name=str(label)))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="Week commencing",
+                                    name=literal(label)))
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), xaxis_title="Week commencing",
                          yaxis_title="Activities", hovermode="x unified")
     return figure
 
@@ -162,12 +171,12 @@ def funnel_against_team_chart(frame: pd.DataFrame, who: str, title: str) -> go.F
     rows = frame.iloc[1:]
     hover = "%{x}: %{y:.2f} per event at the stage before (%{customdata:,} events)"
     figure = go.Figure([
-        go.Bar(x=rows["label"], y=rows["step"], name=who, marker_color=PALETTE[0],
+        go.Bar(x=rows["label"], y=rows["step"], name=literal(who), marker_color=PALETTE[0],
                customdata=rows["count"], hovertemplate=hover),
         go.Bar(x=rows["label"], y=rows["step_team"], name="Team", marker_color="#9aa5b1",
                customdata=rows["count_team"], hovertemplate=hover),
     ])
-    figure.update_layout(template=TEMPLATE_NAME, title=title, barmode="group",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), barmode="group",
                          yaxis=dict(title="Events per event at the stage before",
                                     tickformat=".2f"))
     return figure
@@ -179,11 +188,11 @@ def ratio_trend_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     for index, (label, rows) in enumerate(frame.groupby("label", sort=False)):
         colour = PALETTE[index % len(PALETTE)]
         figure.add_trace(go.Scatter(x=rows["block_end"], y=rows["ratio"], mode="lines+markers",
-                                    name=str(label), line=dict(color=colour)))
+                                    name=literal(label), line=dict(color=colour)))
         figure.add_trace(go.Scatter(x=rows["block_end"], y=rows["team_median"], mode="lines",
-                                    name=f"{label} (team median)", showlegend=False,
+                                    name=literal(f"{label} (team median)"), showlegend=False,
                                     line=dict(color=colour, dash="dot")))
-    figure.update_layout(template=TEMPLATE_NAME, title=title, xaxis_title="4 weeks ending",
+    figure.update_layout(template=TEMPLATE_NAME, title=literal(title), xaxis_title="4 weeks ending",
                          yaxis=dict(title="Nails per milestone (log scale)", type="log"),
                          legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
     return figure

@@ -1,7 +1,8 @@
-"""Writing tables for people to open in Excel: safe from formula injection; dates as ISO text in
-CSV and as real dates (shown DD/MM/YYYY) in Excel. Every Excel sheet has its header row frozen
-and filterable, and money columns (a fee, fees, an expected fee: named so, and numbers) in
-pounds."""
+"""Writing tables for people to open in Excel: safe from formula injection, headers included (a
+quarantined row keeps the source file's own headers); dates as ISO text in CSV and as real dates
+(shown DD/MM/YYYY) in Excel. Every Excel sheet has its header row frozen and filterable, and money
+columns (a fee, fees, an expected fee: named so, and numbers) in pounds. Text is written as text:
+never a formula, never a hyperlink (openpyxl makes none, and Excel links only what is typed)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ SHARE_WORDS = frozenset({"share", "rate", "ratio", "percent", "pct", "count", "n
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_FORBIDDEN = frozenset("\\/?*[]:")
 
 
 def neutralise(value: object) -> object:
@@ -31,12 +33,13 @@ def neutralise(value: object) -> object:
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy for a CSV export: dates as YYYY-MM-DD, text that could run as a formula
-    neutralised; numbers stay numbers."""
+    neutralised, in the headers too; numbers stay numbers."""
     plain = _plain_frame(frame)
     for column, original in zip(plain.columns, frame.columns, strict=True):
         if pd.api.types.is_numeric_dtype(frame[original]) or pd.api.types.is_bool_dtype(frame[original]):
             continue
         plain[column] = plain[column].map(neutralise)
+    plain.columns = [neutralise(column) for column in plain.columns]
     return plain
 
 
@@ -59,16 +62,27 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     and carries a filter."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
 
+    def text_cell(sheet, text: str) -> WriteOnlyCell:
+        # Typed as a string, "=HYPERLINK(...)" (a cell, or a source file's header) shows as those
+        # characters and never runs, without the apostrophe a CSV needs. A workbook cannot hold
+        # control characters other than tab, line feed and carriage return: they are dropped.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+        cell.data_type = "s"
+        return cell
+
     workbook = Workbook(write_only=True)
+    titles: list[str] = []
     for name, frame in sheets.items():
-        sheet = workbook.create_sheet(title=name[:31] or "Sheet")
+        titles.append(sheet_title(name, titles))
+        sheet = workbook.create_sheet(title=titles[-1])
         plain = _plain_frame(frame, dates_as_text=False)
         money = [money_column(column, frame[column]) for column in frame.columns]
         # A write-only sheet writes its view first, so the frozen row is set before any row.
         sheet.freeze_panes = "A2"
-        sheet.append([str(column) for column in plain.columns])
+        sheet.append([text_cell(sheet, str(column)) for column in plain.columns])
         for row in plain.itertuples(index=False, name=None):
             cells = []
             for value, is_money in zip(row, money, strict=True):
@@ -77,11 +91,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
                     cell.number_format = EXCEL_MONEY_FORMAT
                     cells.append(cell)
                 elif isinstance(value, str):
-                    # Typed as a string cell, "=HYPERLINK(...)" shows as those characters and
-                    # never runs, without the apostrophe a CSV needs.
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"
-                    cells.append(cell)
+                    cells.append(text_cell(sheet, value))
                 elif isinstance(value, date):
                     cell = WriteOnlyCell(sheet, value=value)
                     cell.number_format = EXCEL_DATE_FORMAT
@@ -94,6 +104,20 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_title(name: str, taken: list[str]) -> str:
+    """Return a sheet name Excel accepts: none of \\ / ? * [ ] : or control characters, no
+    apostrophe at either end, at most 31 characters, not "History" and unlike the names taken."""
+    title = "".join("_" if char in SHEET_NAME_FORBIDDEN or not char.isprintable() else char
+                    for char in name).strip("'")[:31].strip("'") or "Sheet"
+    if title.lower() == "history":  # Excel keeps this name for itself
+        title = "History table"
+    base, number = title, 1
+    while title.lower() in {other.lower() for other in taken}:
+        number += 1
+        title = f"{base[:31 - len(str(number)) - 1]} {number}"
+    return title
 
 
 def _plain_frame(frame: pd.DataFrame, dates_as_text: bool = True) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The coaching pack: one consultant's period as an A4 PDF for a one-to-one, readable on paper.
 
 Built with fpdf2 and matplotlib (Agg, charts embedded as PNG) and the DejaVu Sans font that ships
-with matplotlib: no browser, no network. Text the font cannot draw is shown as "?".
+with matplotlib: no browser, no network. Text the font cannot draw is shown as "?". Every text
+is drawn as typed: neither fpdf2 nor matplotlib reads markup in it ("Ann $$ Lee" is no formula).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from recruit_dash.metrics.consultant_trends import (
     biggest_leak,
@@ -354,6 +356,7 @@ def _count_or_dash(value: int | None) -> str:
 def _chart(pdf: FPDF, figure: Figure, height: float) -> None:
     """Embed a matplotlib figure as a PNG the full text width."""
     buffer = io.BytesIO()
+    literal_text(figure)  # every chart the pack embeds passes here, whoever built it
     figure.savefig(buffer, format="png", dpi=160, facecolor="white")
     buffer.seek(0)
     pdf.image(buffer, w=pdf.epw, h=height, keep_aspect_ratio=True)
@@ -361,8 +364,20 @@ def _chart(pdf: FPDF, figure: Figure, height: float) -> None:
 
 
 def _axes(rows: int = 1, columns: int = 1, height: float = 4.6):
-    figure = Figure(figsize=(8.2, height), facecolor="white")
+    # Laid out when drawn, not while built: no text is drawn before literal_text has run.
+    figure = Figure(figsize=(8.2, height), facecolor="white", layout="tight")
     return figure, figure.subplots(rows, columns, squeeze=False)
+
+
+def literal_text(figure: Figure) -> Figure:
+    """Return the figure with every text in it drawn as typed. matplotlib reads text between
+    dollar signs as mathtext (or LaTeX): a consultant called "$\\frac{1}{0}$ Ann" would be drawn as
+    a formula and "Ann $$ Lee" would stop the pack. Set on each text rather than through rcParams,
+    which every thread of the app's server shares."""
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+    return figure
 
 
 def _tidy(axis, title: str) -> None:
@@ -393,8 +408,7 @@ def activity_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
         axes[0, 0].text(0.5, 0.5, "No activity logged in these weeks", ha="center")
     figure.suptitle(printable(f"{consultant}: activities per week (week commencing)"), fontsize=10,
                     x=0.01, ha="left")
-    figure.tight_layout()
-    return figure
+    return literal_text(figure)
 
 
 def milestone_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
@@ -419,8 +433,7 @@ def milestone_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
     else:
         axis.text(0.5, 0.5, "No dated milestones in these weeks", ha="center",
                   transform=axis.transAxes)
-    figure.tight_layout()
-    return figure
+    return literal_text(figure)
 
 
 def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
@@ -432,10 +445,8 @@ def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
     width = 0.38
     mine = rows["step"].astype(float).fillna(0)
     team = rows["step_team"].astype(float).fillna(0)
-    bars = axis.bar(positions - width / 2, mine, width, color="#333333",
-                    label=printable(consultant))
-    axis.bar(positions + width / 2, team, width, color="#bbbbbb", edgecolor="#777777",
-             label="Team")
+    bars = axis.bar(positions - width / 2, mine, width, color="#333333")
+    team_bars = axis.bar(positions + width / 2, team, width, color="#bbbbbb", edgecolor="#777777")
     # Events can outnumber the stage before, so a step is a rate per event, never a percentage.
     for bar, value, count in zip(bars, mine, rows["count"], strict=True):
         axis.text(bar.get_x() + bar.get_width() / 2, value + 0.02, f"{value:.2f}\n({count:,})",
@@ -443,9 +454,11 @@ def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
     axis.set_xticks(positions, [printable(f"→ {label}") for label in rows["label"]], fontsize=7)
     axis.set_ylim(0, max(1.0, float(max(mine.max(), team.max())) + 0.2))
     _tidy(axis, "Step: events at this stage per event at the stage before, dated in the period")
-    axis.legend(fontsize=7, frameon=False, loc="upper right")
-    figure.tight_layout()
-    return figure
+    # Handed over with its labels, a name starting with "_" still shows (matplotlib hides labels
+    # that start with one).
+    axis.legend([bars, team_bars], [printable(consultant), "Team"], fontsize=7, frameon=False,
+                loc="upper right")
+    return literal_text(figure)
 
 
 def pack_file_name(consultant: str, period: Period) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -30,9 +31,21 @@ MISSING = formats.DASH
 SHARE_FIELDS = frozenset({"completion"})
 
 
+# Streamlit's markdown links a bare web or e-mail address found in the text once escapes are
+# read, so backslashes cannot stop it: an invisible word joiner inside "://", "www." and before
+# "@" breaks the pattern and the text still reads as typed.
+WORD_JOINER = "\u2060"
+AUTOLINK_BREAKS = (("://", ":" + WORD_JOINER + "//"), ("@", WORD_JOINER + "@"))
+WWW = re.compile(r"(?i)(www)(\.)")
+
+
 def escape_markdown(text: str) -> str:
-    """Return user text safe to put inside markdown: shown as typed, never as markup or HTML."""
-    return "".join("\\" + char if char in "\\`*_{}[]()#+-.!|<>~$:" else char for char in text)
+    """Return user text safe to put inside markdown: shown as typed, never as markup, HTML, an
+    emoji or icon code, a formula or a link."""
+    for pattern, broken in AUTOLINK_BREAKS:
+        text = text.replace(pattern, broken)
+    text = WWW.sub(r"\1" + WORD_JOINER + r"\2", text)
+    return "".join("\\" + char if char in "\\`*_{}[]()#+-.!|<>~$:&" else char for char in text)
 
 
 def page_start(title: str) -> tuple[Ingested, date]:
@@ -232,16 +245,19 @@ def downloads(frame: pd.DataFrame, name: str, key_prefix: str,
     columns = st.columns(3 if calendar else 2)
     frame = labelled(frame)
     # The files are built only when asked for: a 50,000-row drill-down must not slow every rerun.
+    # A click downloads without a rerun: a rerun drops the deferred file while the browser is
+    # fetching it, which on a busy server ends in "Deferred file not found".
     columns[0].download_button("Download CSV", lambda: export.csv_bytes(frame),
                                file_name=f"{name}.csv", mime="text/csv", key=f"{key_prefix}_csv",
-                               width="stretch")
+                               width="stretch", on_click="ignore")
     columns[1].download_button(
         "Download Excel", lambda: export.xlsx_bytes({name: frame}), file_name=f"{name}.xlsx",
-        key=f"{key_prefix}_xlsx", width="stretch",
+        key=f"{key_prefix}_xlsx", width="stretch", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if calendar:
         columns[2].download_button("Download calendar (.ics)", calendar, file_name=f"{name}.ics",
                                    mime="text/calendar", key=f"{key_prefix}_ics", width="stretch",
+                                   on_click="ignore",
                                    help=calendar_help or "One event per call, to import into "
                                                          "Outlook, Google or Apple Calendar.")
 

@@ -19,6 +19,7 @@ MESSAGES_KEY = "history_messages"
 AS_OF_WIDGET_KEY = "history_as_of"
 AS_OF_FOR_KEY = "history_as_of_for"  # the files' own days the date widget was last set for
 TOGGLE_KEY = "history_source_toggle"
+SCREEN_WAIT_SECONDS = state.SCREEN_WAIT_SECONDS
 CHANGE_LABELS = {
     "new": ("New leads", "Leads in the latest upload that the one before did not have."),
     "progressed": ("Leads that progressed", "Leads whose furthest stage moved up the ladder."),
@@ -34,7 +35,7 @@ CHANGE_LABELS = {
 def store() -> Store | None:
     """Return the history store, or None after saying in words why it cannot be opened."""
     try:
-        return open_store(default_path())
+        return open_store(default_path(), wait_seconds=SCREEN_WAIT_SECONDS)
     except (StoreError, OSError) as error:
         st.warning(str(error))
         return None
@@ -43,7 +44,7 @@ def store() -> Store | None:
 @st.cache_data(max_entries=16, ttl=600, show_spinner="Comparing the last two uploads…")
 def _changes(path: str, uploads_seen: tuple[int, ...]) -> dict | str:
     try:
-        return open_store(path).changes()
+        return open_store(path, wait_seconds=SCREEN_WAIT_SECONDS).changes()
     except StoreError as error:
         return str(error)
 
@@ -53,10 +54,15 @@ def since_last_upload() -> None:
     history = store()
     if history is None:
         return
-    uploads = history.current()
+    try:  # a damaged block may show only now, on reading: the rest of the page goes on
+        uploads = history.current()
+        several = len(history.uploads()) > 1
+    except StoreError as error:
+        st.warning(str(error))
+        return
     if len(uploads) < 2:
         held = "no upload" if uploads.empty else "one current upload (a corrected version " \
-            "replaces the week's earlier one)" if len(history.uploads()) > 1 else "one upload"
+            "replaces the week's earlier one)" if several else "one upload"
         st.caption(f"The history holds {held}. Save each week's tracker on the **Data** page to "
                    "see here what moved since the last upload.")
         return
@@ -129,7 +135,11 @@ def history_section() -> None:
     for status, message in st.session_state.pop(MESSAGES_KEY, []):
         {"imported": st.success, "already": st.info, "deleted": st.success}.get(
             status, st.error)(message)
-    uploads = history.uploads()
+    try:
+        uploads = history.uploads()
+    except StoreError as error:
+        st.error(str(error))
+        return
     if uploads.empty:
         st.info("No uploads saved yet.")
         return
@@ -189,9 +199,16 @@ def _save(history: Store, files: list[tuple[str, bytes]], as_of: date | None) ->
     """Import the session's files (a button's callback: it runs once per click, before the
     page), keeping what happened for the page to say; with no date, each file is dated by its
     data."""
-    results = [history.import_file(name, data, as_of, read_file=state.read_one,
-                                   profile=_profile_name()) for name, data in files]
-    st.session_state[MESSAGES_KEY] = [(result.status, result.message) for result in results]
+    messages = []
+    for name, data in files:
+        try:
+            result = history.import_file(name, data, as_of, read_file=state.read_one,
+                                         profile=_profile_name())
+            messages.append((result.status, result.message))
+        except StoreError as error:  # the store, not the file: the files after it fail alike
+            messages.append(("failed", str(error)))
+            break
+    st.session_state[MESSAGES_KEY] = messages
     _changes.clear()
 
 
@@ -201,8 +218,11 @@ def _choose_source() -> None:
 
 def _delete(history: Store, upload_id: int) -> None:
     """Delete one upload (a button's callback) and forget the confirmation."""
-    history.delete(upload_id)
-    st.session_state[MESSAGES_KEY] = [("deleted", f"Deleted upload {upload_id} and its rows.")]
+    try:
+        history.delete(upload_id)
+        st.session_state[MESSAGES_KEY] = [("deleted", f"Deleted upload {upload_id} and its rows.")]
+    except StoreError as error:
+        st.session_state[MESSAGES_KEY] = [("failed", str(error))]
     st.session_state["history_delete_sure"] = False
     _changes.clear()
 

@@ -327,7 +327,7 @@ def profile_saver_ui(profile: Profile, key: str) -> Profile | None:
                                   key=f"{key}_name_{generation(profile)}")
     save_column.download_button("Save profile", profile_to_json(profile),
                                 file_name="mapping_profile.json", mime="application/json",
-                                key=f"{key}_save", width="stretch",
+                                key=f"{key}_save", width="stretch", on_click="ignore",
                                 help="Download the profile to load it again, or to share it.")
     if name.strip() and name.strip() != profile.name:
         return renamed(profile, name)

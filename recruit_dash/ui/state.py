@@ -17,7 +17,7 @@ import streamlit as st
 
 from recruit_dash import clock
 from recruit_dash.history.store import StoreError, default_path, open_store
-from recruit_dash.ingest.isolation import read_sheets_isolated
+from recruit_dash.ingest.isolation import PARALLEL_PARSES, read_sheets_isolated, waiting
 from recruit_dash.ingest.pipeline import (
     ReadySheet,
     file_from_sheets,
@@ -49,6 +49,7 @@ from recruit_dash.metrics.ratio_ledger import DEFAULT_PAIRS, RatioPair, pairs_fr
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import Stalled, StallRules, stalled_leads
 from recruit_dash.model import Model
+from recruit_dash.ui.shared import SessionShared
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
 UPLOADS_KEY = "uploads"
@@ -60,28 +61,48 @@ SCHEDULE_KEY = "checkin_schedule"
 PROFILE_KEY = "mapping_profile"
 HISTORY_SOURCE_KEY = "history_source"  # True: pages show the upload history, not the files
 PROFILE_SOURCE_KEY = "mapping_profile_source"
+# A page waits this long for another process's import into the history, not the command
+# line's 30 s: a page must not hang.
+SCREEN_WAIT_SECONDS = 5.0
+PARSED_KEY = "files_parsed"  # (id, size) of the uploads already parsed for this session
+DIGESTS_KEY = "file_digests"  # id of an upload's bytes -> (the bytes, their SHA-256)
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 
 log = logging.getLogger(__name__)
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Reading the file…")
-def _ready_sheets(name: str, digest: str, _data: bytes) -> list[ReadySheet] | FileReport:
+# Each session holds its recent results; sessions with the same bytes share them; a result goes
+# when the last session holding it ends (see ui/shared.py). A file refused at a time or memory
+# limit, which may be the server's load rather than the file, is never kept: the next rerun
+# reads it again.
+_PARSED = SessionShared("parsed", per_session=8)
+_SHEETS = SessionShared("sheets", per_session=64)
+_MODELS = SessionShared("models", per_session=4)
+
+
+def _not_limited(result: object) -> bool:
+    return not (isinstance(result, FileReport) and result.limited)
+
+
+def _ready_sheets(name: str, digest: str, data: bytes) -> list[ReadySheet] | FileReport:
     """Return a file's sheets parsed (in a child process, within the limits) and made readable,
     once per file's bytes: a change of mapping reads them again without parsing the file."""
-    outcome = read_sheets_isolated(name, _data)
-    if isinstance(outcome, FileReport):
-        return outcome
-    raws, traps = outcome
-    return [ready_sheet(raw, traps.get(raw.name)) for raw in raws]
+    def parse() -> list[ReadySheet] | FileReport:
+        outcome = read_sheets_isolated(name, data)
+        if isinstance(outcome, FileReport):
+            return outcome
+        raws, traps = outcome
+        return [ready_sheet(raw, traps.get(raw.name)) for raw in raws]
+
+    return _PARSED.get((name, digest), parse, keep=_not_limited)
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def _sheet_read(name: str, digest: str, number: int, entry: str, _ready: ReadySheet,
-                _profile: Profile | None):
+def _sheet_read(name: str, digest: str, number: int, entry: str, ready: ReadySheet,
+                profile: Profile | None):
     """Return one sheet read as the profile's entry for it says (`entry` is that entry, or "" for
     none): editing one sheet's mapping reads only that sheet again."""
-    return ingest_ready(_ready, Path(name).name, _profile)
+    return _SHEETS.get((name, digest, number, entry),
+                       lambda: ingest_ready(ready, Path(name).name, profile))
 
 
 def _ingest_one(name: str, data: bytes, profile_text: str = ""):
@@ -89,7 +110,7 @@ def _ingest_one(name: str, data: bytes, profile_text: str = ""):
     the profile entry of each sheet), so a result is only ever handed to a session that uploaded
     those very bytes."""
     try:
-        digest = hashlib.sha256(data).hexdigest()
+        digest = _digest(data)
         ready = _ready_sheets(name, digest, data)
         if isinstance(ready, FileReport):
             return ready, {}
@@ -124,16 +145,32 @@ def using_sample() -> bool:
     return not uploads() and not st.session_state.get(HISTORY_SOURCE_KEY)
 
 
-# A shared resource, not a copy per rerun: the core never mutates its inputs, and the key is the
+# A shared result, not a copy per rerun: the core never mutates its inputs, and the key is the
 # files' own bytes, so a session only ever gets data it uploaded itself.
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _ingest_all(files: tuple[tuple[str, bytes], ...], profile_text: str = "") -> Ingested:
     """Return the model of several files together, each distinct file read once, corrected by the
     mapping profile given as its JSON text (empty for none)."""
     def read(name: str, data: bytes, profile: Profile | None = None):
         return _ingest_one(name, data, profile_text)
 
-    return ingest_files(list(files), read_file=read, profile=_profile_of(profile_text))
+    def build() -> Ingested:
+        return ingest_files(list(files), read_file=read, profile=_profile_of(profile_text))
+
+    key = (tuple((name, _digest(data)) for name, data in files), profile_text)
+    return _MODELS.get(key, build, keep=lambda ingested: not any(
+        report.limited for report in ingested.files))
+
+
+def _digest(data: bytes) -> str:
+    """Return a file's SHA-256, worked out once per session for the bytes it holds."""
+    digests = st.session_state.setdefault(DIGESTS_KEY, {})
+    known = digests.get(id(data))
+    # The bytes themselves are kept beside their digest, so their id cannot pass to other bytes.
+    if known is None or known[0] is not data:
+        if len(digests) > 32:
+            digests.clear()
+        known = digests[id(data)] = (data, hashlib.sha256(data).hexdigest())
+    return known[1]
 
 
 def _profile_of(profile_text: str) -> Profile | None:
@@ -150,7 +187,27 @@ def current() -> Ingested:
             return history
     files = uploads() or [(SAMPLE_PATH.name, SAMPLE_PATH.read_bytes())]
     held = profile()
-    return _ingest_all(tuple(files), _ingest_text(held))
+    seen = st.session_state.setdefault(PARSED_KEY, set())
+    unseen = [(name, data) for name, data in files if (id(data), len(data)) not in seen]
+    if not unseen:
+        return _ingest_all(tuple(files), _ingest_text(held))
+    with st.spinner(_reading_words(unseen), show_time=True):
+        ingested = _ingest_all(tuple(files), _ingest_text(held))
+    refused = {report.path for report in ingested.files if report.limited}
+    seen.update((id(data), len(data)) for name, data in unseen if name not in refused)
+    return ingested
+
+
+def _reading_words(files: list[tuple[str, bytes]]) -> str:
+    """Return what to say while files are parsed: being read, or queued behind other uploads."""
+    from recruit_dash.ui.components import escape_markdown  # components imports this module
+
+    names = ", ".join(escape_markdown(Path(name).name) for name, _ in files)
+    queued, reading = waiting()
+    if reading < PARALLEL_PARSES:
+        return f"Reading {names}…"
+    return (f"{names}: queued behind {reading + queued} other files being read or waiting; "
+            "yours start as soon as one finishes…")
 
 
 def read_one(name: str, data: bytes) -> tuple[FileReport, dict]:
@@ -170,15 +227,15 @@ def _ingest_text(held: Profile | None) -> str:
 def _history() -> Ingested | None:
     """Return the upload history's model, or None when the store cannot be opened."""
     try:
-        history = open_store(default_path())
+        history = open_store(default_path(), wait_seconds=SCREEN_WAIT_SECONDS)
         uploads = history.current()
-    except (StoreError, OSError) as error:
+        if uploads.empty:
+            return None
+        ids = tuple(int(value) for value in uploads["upload_id"])
+        return _history_model(str(history.path), ids)
+    except (StoreError, OSError) as error:  # a damaged or busy history: a sentence, then the files
         st.warning(str(error))
         return None
-    if uploads.empty:
-        return None
-    ids = tuple(int(value) for value in uploads["upload_id"])
-    return _history_model(str(history.path), ids)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner="Reading the history…")
@@ -186,7 +243,7 @@ def _history_model(path: str, upload_ids: tuple[int, ...]) -> Ingested:
     """Return the history's model, once per set of current uploads."""
     report = FileReport(f"history: {len(upload_ids)} uploads", True,
                         sha256="history:" + ",".join(map(str, upload_ids)))
-    return Ingested([report], open_store(path).model())
+    return Ingested([report], open_store(path, wait_seconds=SCREEN_WAIT_SECONDS).model())
 
 
 def profile() -> Profile | None:

@@ -320,3 +320,30 @@ def test_the_data_page_dates_an_upload_by_its_data(history, tmp_path):
     uploads = open_store(history).uploads()
     assert [f"{day:%Y-%m-%d}" for day in uploads["as_of"]] == ["2024-04-05", "2024-04-12"]
     assert uploads["superseded_by"].isna().all()
+
+
+BD_LISTS = [
+    ("Consultant", "Client", "Notes"),
+    ("Recruiter", "Company", "Comments"),
+    ("Owner", "Account", "Notes"),
+]
+
+
+@pytest.mark.parametrize("headers", BD_LISTS, ids=lambda headers: "-".join(headers))
+def test_a_list_of_only_consultants_clients_and_notes_is_read_as_leads(headers):
+    rows = [("Ann Lee", "Acme Ltd", "called, chasing the CV"), ("Raj Patel", "Bolt plc", ""),
+            ("Ann Lee", "Core Systems", "meeting next week"), ("Cy Dee", "Acme Ltd", "sent terms")]
+    ingested = ingest_files([("bd_list.xlsx", workbook_bytes({"BD": [headers, *rows]}))])
+    sheet = ingested.files[0].sheets[0]
+    assert (sheet.role, sheet.rows_accepted, sheet.rows_quarantined) == ("leads", 4, 0)
+    leads = ingested.model.leads
+    assert leads["consultant"].tolist() == ["Ann Lee", "Raj Patel", "Ann Lee", "Cy Dee"]
+    assert leads["client"].tolist() == ["Acme Ltd", "Bolt plc", "Core Systems", "Acme Ltd"]
+    assert set(leads["outcome"]) == {"open"}
+
+
+def test_a_client_directory_without_consultants_is_still_not_taken_for_leads():
+    rows = [("Acme Ltd", "Jo Bloggs", "jo@acme.example"), ("Bolt plc", "Sam Ray", "sam@bolt.example")]
+    sheet = ingest_files([("clients.xlsx", workbook_bytes(
+        {"Clients": [("Client", "Contact", "Email"), *rows]}))]).files[0].sheets[0]
+    assert sheet.role == "ignored"

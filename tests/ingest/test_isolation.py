@@ -3,13 +3,19 @@ users uploading at once all get their own data."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import make_hostile
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 
-from recruit_dash.ingest.isolation import ingest_file_isolated
-from recruit_dash.ingest.pipeline import ingest_file
+from recruit_dash.ingest.isolation import _isolated, ingest_file_isolated
+from recruit_dash.ingest.pipeline import ingest_file, read_sheets
+from recruit_dash.ingest.results import FileReport
 
 
 def test_the_isolated_result_equals_the_in_process_one():
@@ -29,7 +35,8 @@ def test_a_reader_crash_becomes_a_sentence_and_this_process_lives_on():
 
 def test_a_slow_parse_is_stopped_at_the_time_limit():
     report, _ = ingest_file_isolated("slow.xlsx", SAMPLE.read_bytes(), seconds=0.01)
-    assert report.ok is False and "took more than" in report.error
+    assert report.ok is False and "seconds of work to read" in report.error
+    assert report.limited, "a refusal at a limit must be marked, so that it is never kept"
 
 
 def test_two_users_uploading_at_once_both_get_their_own_data():
@@ -39,3 +46,62 @@ def test_two_users_uploading_at_once_both_get_their_own_data():
         results = list(pool.map(lambda file: ingest_file_isolated(*file), files * 2))
     assert all(report.ok for report, _ in results)
     assert [len(tables["leads"]) for _, tables in results] == [1700, 2, 1700, 2]
+
+
+def _waits_then_reads(name: str, data: bytes):
+    """Work that spends its first second waiting (as a child does on a busy machine), not working."""
+    time.sleep(1.0)
+    return read_sheets(name, data)
+
+
+def test_the_limit_counts_the_childs_own_work_not_its_waiting():
+    # A budget of half a second of work; the child waits a whole second first and still finishes.
+    outcome = _isolated("busy.xlsx", SAMPLE.read_bytes(), 0.5, None, _waits_then_reads)
+    assert not isinstance(outcome, FileReport), outcome.error
+    raws, _ = outcome
+    assert [raw.name for raw in raws][:2] == ["Lead Tracker", "KPI Weekly"]
+
+
+def _shared_memory() -> set[str]:
+    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+KILLED_PARENT = """
+import sys
+sys.path.insert(0, {root!r})
+from recruit_dash.ingest.isolation import ingest_file_isolated
+data = open({sample!r}, "rb").read()
+print("started", flush=True)
+while True:
+    ingest_file_isolated("lead_tracker.xlsx", data)
+"""
+
+
+def test_nothing_is_left_behind_whoever_dies():
+    before, files_before = _shared_memory(), _open_files()
+    ingest_file_isolated("ok.xlsx", SAMPLE.read_bytes())  # read and handed over
+    ingest_file_isolated("slow.xlsx", SAMPLE.read_bytes(), seconds=0.01)  # stopped at the limit
+    ingest_file_isolated("far.xlsx", make_hostile.lying_dimension())  # the child dies
+    for delay in (0.3, 0.9, 1.6):  # the parent killed with -9 before, during and after a hand-over
+        parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT.format(
+            root=str(ROOT), sample=str(SAMPLE))], stdout=subprocess.PIPE, text=True)
+        assert parent.stdout.readline().strip() == "started"
+        time.sleep(delay)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        parent.stdout.close()
+    time.sleep(0.5)  # an orphaned child finishes its read and finds no one to hand it to
+    left = {name for name in _shared_memory() - before if "recruit" in name}
+    assert left == set(), f"left in shared memory: {sorted(left)}"
+    assert _open_files() <= files_before, "hand-over files stay open in this process"
+
+
+def test_a_refusal_at_a_limit_is_marked_as_worth_another_try_and_a_damaged_file_is_not():
+    slow, _ = ingest_file_isolated("slow.xlsx", SAMPLE.read_bytes(), seconds=0.01)
+    damaged, _ = ingest_file_isolated("bad.xlsx", b"PK\x03\x04 not really a workbook")
+    assert slow.limited and not slow.ok
+    assert not damaged.limited and not damaged.ok
