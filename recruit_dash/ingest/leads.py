@@ -95,7 +95,7 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
         milestone_parts.append(pd.DataFrame({"lead_id": lead_ids[dated], "stage": "lead",
                                              "reached_on": created.values[dated],
                                              "source_row": excel_rows[dated[dated].index]}))
-    shape = "wide" if stage_columns else "status-only"
+    shape = "wide" if stage_columns else "status-only" if sheet.has("status") else "list"
     if event_log:
         shape = "event log"
         names = sheet.text("stage")

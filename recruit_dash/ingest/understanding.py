@@ -15,6 +15,7 @@ MAX_ISSUES_LISTED = 500
 SHAPES = {
     "wide": "one row per lead, one date column per milestone",
     "status-only": "one row per lead with a status, no milestone dates",
+    "list": "one row per lead, with no status and no milestone dates",
     "event log": "one row per lead and stage reached",
     "weekly counts": "one row per consultant and week, a column of counts per activity",
     "activity log": "one row per activity",

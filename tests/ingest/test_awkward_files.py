@@ -336,6 +336,7 @@ def test_a_list_of_only_consultants_clients_and_notes_is_read_as_leads(headers):
     ingested = ingest_files([("bd_list.xlsx", workbook_bytes({"BD": [headers, *rows]}))])
     sheet = ingested.files[0].sheets[0]
     assert (sheet.role, sheet.rows_accepted, sheet.rows_quarantined) == ("leads", 4, 0)
+    assert sheet.shape == "list"
     leads = ingested.model.leads
     assert leads["consultant"].tolist() == ["Ann Lee", "Raj Patel", "Ann Lee", "Cy Dee"]
     assert leads["client"].tolist() == ["Acme Ltd", "Bolt plc", "Core Systems", "Acme Ltd"]
