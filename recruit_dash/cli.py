@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -17,6 +16,7 @@ import pandas as pd
 from recruit_dash import clock
 from recruit_dash.history.store import Store, StoreError, default_path, open_store
 from recruit_dash.ingest.isolation import ingest_file_isolated
+from recruit_dash.ingest.names import SCREEN_SCORE, name_similarity
 from recruit_dash.ingest.pipeline import ingest_files
 from recruit_dash.ingest.profiles import Profile, ProfileError, profile_from_json
 from recruit_dash.ingest.readiness import page_readiness
@@ -359,7 +359,9 @@ def _check_name(name: str, names: set[str], option: str) -> None:
     if not people:
         raise Refusal(f"No consultant called {name!r} in the data: it names no consultants at "
                       f"all, so {option} cannot be used.")
-    close = difflib.get_close_matches(name, people, n=3, cutoff=0.6)
+    # The same likeness the Data page proposes name merges by ("Jon Smith" / "Jonathan Smith").
+    scored = sorted(((name_similarity(name, person), person) for person in people), reverse=True)
+    close = [person for score, person in scored[:3] if score >= SCREEN_SCORE]
     if close:
         raise Refusal(f"No consultant called {name!r} in the data; did you mean "
                       f"{' or '.join(close)}?")

@@ -27,7 +27,7 @@ from recruit_dash.ingest.vocabulary import ABSENT, NO
 class Built:
     """Records made from one sheet: canonical frames, quarantine reasons and cell issues."""
 
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame]  # by model table; put in the model's dtypes by the pipeline
     reasons: pd.Series  # per body row: "" when accepted
     issues: list[dict]
     notes: list[str] = field(default_factory=list)
@@ -66,14 +66,17 @@ class Sheet:
         """Return work done on one column's kept cells, once per memo."""
         return remembered(self.memo, (work, self.rows, index), compute)
 
-    def text(self, name: str) -> pd.Series:
+    def _cleaned(self, name: str, clean) -> pd.Series:
+        """Return a field's cells cleaned, kept per column (an unmapped field is all blank)."""
         if name not in self.fields:
-            return clean_text(self.raw(name))
-        return self._kept("text", self.fields[name][0], lambda: clean_text(self.raw(name)))
+            return clean(self.raw(name))
+        return self._kept(clean.__name__, self.fields[name][0], lambda: clean(self.raw(name)))
+
+    def text(self, name: str) -> pd.Series:
+        return self._cleaned(name, clean_text)
 
     def names(self, name: str) -> pd.Series:
-        names = clean_names(self.raw(name)) if name not in self.fields else \
-            self._kept("names", self.fields[name][0], lambda: clean_names(self.raw(name)))
+        names = self._cleaned(name, clean_names)
         if name != "consultant" or not self.has(name):
             return names
         # Co-owned rows ("William/Rajan"): credited to the first named, the co-owner recorded.

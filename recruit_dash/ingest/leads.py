@@ -11,7 +11,7 @@ from recruit_dash.ingest.fields import Built, Sheet, ids
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.memo import CellMemo
 from recruit_dash.ingest.vocabulary import FAIL, PASS, PENDING, normalise_header, status_meaning
-from recruit_dash.model import FILLED, LADDER, LEADS, LOST, MILESTONES, ON_HOLD, OPEN, STAGE_ORDER, conform
+from recruit_dash.model import FILLED, LADDER, LOST, MILESTONES, ON_HOLD, OPEN, STAGE_ORDER
 
 
 @lru_cache(maxsize=4096)
@@ -136,7 +136,7 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
     if event_log:
         leads = leads.groupby("lead_id", sort=False, as_index=False).first()
     leads["source_row"] = excel_rows[leads.index] if not event_log else None
-    return Built({"leads": conform(leads, LEADS), "milestones": milestones, **extra},
+    return Built({"leads": leads, "milestones": milestones, **extra},
                  reasons, sheet.issues, sheet.notes, unmapped, shape)
 
 

@@ -9,7 +9,6 @@ from recruit_dash.ingest.fields import Built, Sheet, ids
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.memo import CellMemo
 from recruit_dash.ingest.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header
-from recruit_dash.model import ACTIVITIES, CHECKINS, FEEDBACK, PLACEMENTS, conform
 
 # Post-placement check-ins (seed 004): days after the start date, keyed by words in the header.
 CHECKIN_SCHEDULE: tuple[tuple[str, int], ...] = (
@@ -49,7 +48,7 @@ def build_activities(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, f
         counts = sheet.money("count") if sheet.has("count") else pd.Series(1.0, index=body.index)
         activities = base[keep].assign(kind=kinds[keep].fillna("other"),
                                        count=counts[keep].fillna(1.0))
-    return Built({"activities": conform(activities, ACTIVITIES)}, reasons, sheet.issues,
+    return Built({"activities": activities}, reasons, sheet.issues,
                  sheet.notes, unmapped, shape)
 
 
@@ -96,9 +95,9 @@ def build_placements(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, f
                                       "due_on": due, "done_on": parsed.values,
                                       "source_row": excel_rows[body.index]})[keep])
     placements["source_row"] = excel_rows[body.index]
-    tables = {"placements": conform(placements[keep], PLACEMENTS)}
+    tables = {"placements": placements[keep]}
     if checkins:
-        tables["checkins"] = conform(pd.concat(checkins, ignore_index=True), CHECKINS)
+        tables["checkins"] = pd.concat(checkins, ignore_index=True)
     return Built(tables, reasons, sheet.issues, sheet.notes, {}, "placements")
 
 
@@ -124,5 +123,5 @@ def build_feedback(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, fil
     reasons[feedback["score"].isna() & feedback["referral"].isna()
             & feedback["testimonial"].isna()] = "no score, referral or testimonial"
     reasons = validation.row_reasons(feedback, "feedback", reasons)
-    return Built({"feedback": conform(feedback[reasons == ""], FEEDBACK)}, reasons, sheet.issues,
+    return Built({"feedback": feedback[reasons == ""]}, reasons, sheet.issues,
                  sheet.notes, {}, "survey answers")

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from recruit_dash import clock
-from recruit_dash.history.store import Store, StoreError, default_path, open_store, upload_as_of
+from recruit_dash.history.store import Store, StoreError, default_path, upload_as_of
 from recruit_dash.ingest.profiles import profile_key, profile_to_json
 from recruit_dash.model import STAGE_LABELS
 from recruit_dash.ui import components, state
@@ -19,7 +19,6 @@ MESSAGES_KEY = "history_messages"
 AS_OF_WIDGET_KEY = "history_as_of"
 AS_OF_FOR_KEY = "history_as_of_for"  # the files' own days the date widget was last set for
 TOGGLE_KEY = "history_source_toggle"
-SCREEN_WAIT_SECONDS = state.SCREEN_WAIT_SECONDS
 CHANGE_LABELS = {
     "new": ("New leads", "Leads in the latest upload that the one before did not have."),
     "progressed": ("Leads that progressed", "Leads whose furthest stage moved up the ladder."),
@@ -35,7 +34,7 @@ CHANGE_LABELS = {
 def store() -> Store | None:
     """Return the history store, or None after saying in words why it cannot be opened."""
     try:
-        return open_store(default_path(), wait_seconds=SCREEN_WAIT_SECONDS)
+        return state.open_history()
     except (StoreError, OSError) as error:
         st.warning(str(error))
         return None
@@ -44,7 +43,7 @@ def store() -> Store | None:
 @st.cache_data(max_entries=16, ttl=600, show_spinner="Comparing the last two uploads…")
 def _changes(path: str, uploads_seen: tuple[int, ...]) -> dict | str:
     try:
-        return open_store(path, wait_seconds=SCREEN_WAIT_SECONDS).changes()
+        return state.open_history(path).changes()
     except StoreError as error:
         return str(error)
 

@@ -65,6 +65,10 @@ class SessionShared:
     def __len__(self) -> int:
         return len(self._live)
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether some session holds the result for a key (so asking for it costs nothing)."""
+        return key in self._live
+
     def _hold(self, key: Hashable, held: _Held) -> None:
         mine: OrderedDict = st.session_state.setdefault(self._session_key, OrderedDict())
         mine[key] = held

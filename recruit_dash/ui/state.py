@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from recruit_dash import clock
-from recruit_dash.history.store import StoreError, default_path, open_store
+from recruit_dash.history.store import Store, StoreError, default_path, open_store
 from recruit_dash.ingest.isolation import PARALLEL_PARSES, read_sheets_isolated, waiting
 from recruit_dash.ingest.pipeline import (
     ReadySheet,
@@ -65,7 +65,6 @@ PROFILE_SOURCE_KEY = "mapping_profile_source"
 # A page waits this long for another process's import into the history, not the command
 # line's 30 s: a page must not hang.
 SCREEN_WAIT_SECONDS = 5.0
-PARSED_KEY = "files_parsed"  # (id, size) of the uploads already parsed for this session
 DIGESTS_KEY = "file_digests"  # id of an upload's bytes -> (the bytes, their SHA-256)
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
 
@@ -188,17 +187,11 @@ def current() -> Ingested:
             return history
     files = uploads() or [(SAMPLE_PATH.name, _sample_bytes())]
     held = profile()
-    seen = st.session_state.setdefault(PARSED_KEY, set())
-    unseen = [(name, data) for name, data in files if (id(data), len(data)) not in seen]
-    if not unseen:
+    unparsed = [(name, data) for name, data in files if (name, _digest(data)) not in _PARSED]
+    if not unparsed:
         return _ingest_all(tuple(files), _ingest_text(held))
-    with st.spinner(_reading_words(unseen), show_time=True):
-        ingested = _ingest_all(tuple(files), _ingest_text(held))
-    refused = {report.path for report in ingested.files if report.limited}
-    if len(seen) > 64:
-        seen.clear()
-    seen.update((id(data), len(data)) for name, data in unseen if name not in refused)
-    return ingested
+    with st.spinner(_reading_words(unparsed), show_time=True):
+        return _ingest_all(tuple(files), _ingest_text(held))
 
 
 @functools.cache
@@ -236,7 +229,7 @@ def _ingest_text(held: Profile | None) -> str:
 def _history() -> Ingested | None:
     """Return the upload history's model, or None when the store cannot be opened."""
     try:
-        history = open_store(default_path(), wait_seconds=SCREEN_WAIT_SECONDS)
+        history = open_history()
         uploads = history.current()
         if uploads.empty:
             return None
@@ -252,7 +245,13 @@ def _history_model(path: str, upload_ids: tuple[int, ...]) -> Ingested:
     """Return the history's model, once per set of current uploads."""
     report = FileReport(f"history: {len(upload_ids)} uploads", True,
                         sha256="history:" + ",".join(map(str, upload_ids)))
-    return Ingested([report], open_store(path, wait_seconds=SCREEN_WAIT_SECONDS).model())
+    return Ingested([report], open_history(path).model())
+
+
+def open_history(path: str | None = None) -> Store:
+    """Open the upload history (default: the configured one) as pages do: waiting at most
+    SCREEN_WAIT_SECONDS for another process's import."""
+    return open_store(path or default_path(), wait_seconds=SCREEN_WAIT_SECONDS)
 
 
 def profile() -> Profile | None:
