@@ -157,8 +157,9 @@ def _run_child(name: str, data: bytes, seconds: float, memory_mb: int, work: Cal
             if receiver.poll(POLL_SECONDS):
                 outcome, payload = receiver.recv()
                 # A read that needed more work than its budget is refused, even when it ended
-                # between two looks at the clock: the limit does not depend on the polling.
-                if outcome == "ok" and _cpu_seconds(child.pid) > seconds:
+                # between two looks at the clock (or the child is already gone): the child
+                # reports its own CPU time, so the limit does not depend on the polling.
+                if outcome == "ok" and max(payload, _cpu_seconds(child.pid)) > seconds:
                     outcome, payload = "timeout", None
                 elif outcome == "ok":
                     payload = _collect(handover)
@@ -223,7 +224,7 @@ def _address_space() -> int:
 def _child(name: str, data: bytes, sender: Connection, memory_mb: int, seconds: float,
            handover: _SharedFile, work: Callable, *arguments) -> None:
     """Parse in the child: limit memory and CPU time, then write the result to the hand-over
-    file and send back ("ok", None), or send a typed failure."""
+    file and send back ("ok", CPU seconds used), or send a typed failure."""
     # Arrow's own allocator keeps freed memory mapped; the system one hands it back for reuse,
     # so the budget measures what the parse needs, not what the allocator hoards.
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
@@ -247,7 +248,7 @@ def _child(name: str, data: bytes, sender: Connection, memory_mb: int, seconds: 
     try:
         if result[0] == "ok":
             _hand_over(result[1], handover.fd)
-            result = ("ok", None)
+            result = ("ok", time.process_time())
         sender.send(result)
     except MemoryError:
         sender.send(("memory", None))
