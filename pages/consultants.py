@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from recruit_dash.metrics.ratio_ledger import CREDIT_HELP, CREDIT_LABELS, CREDITS, ledger
+from recruit_dash.metrics.ratio_ledger import CREDIT_HELP, CREDIT_LABELS, CREDITS
 from recruit_dash.metrics.ratios import __doc__ as RULES
-from recruit_dash.outputs.pack import coaching_pack, pack_file_name
+from recruit_dash.outputs.export import pack_file_name
 from recruit_dash.periods import Period
 from recruit_dash.ui import components, consultants, state
 
@@ -18,7 +18,7 @@ period = components.period_range("consultants", as_of, default_kind="custom")
 credit = st.segmented_control("Credit activities to", list(CREDITS), default="owner",
                               format_func=CREDIT_LABELS.get, key="consultants_credit",
                               help=CREDIT_HELP) or "owner"
-book = ledger(model, credit)
+book = state.credited(ingested, credit)
 pairs = state.ratio_pairs()
 if not book.consultants:
     st.info("No consultants in this data yet. Map a consultant column on the **Data** page.")
@@ -38,10 +38,18 @@ st.subheader("Targets from their own ratios")
 goal = consultants.targets_ui(book, pairs, who, as_of)
 
 end = min(period.end, as_of)
+
+
+def pack() -> bytes:
+    """Build the pack when it is asked for (matplotlib loads then, not with the page)."""
+    from recruit_dash.outputs.pack import coaching_pack
+
+    return coaching_pack(model, who, period.start, end, as_of, credit, goal, pairs=pairs,
+                         standing=standing, book=book)
+
+
 st.download_button(
-    "Download coaching pack (PDF)",
-    lambda: coaching_pack(model, who, period.start, end, as_of, credit, goal, pairs=pairs,
-                          standing=standing),
+    "Download coaching pack (PDF)", pack,
     file_name=pack_file_name(who, Period(period.start, end, period.label)),
     mime="application/pdf", key="consultants_pack", icon=":material/picture_as_pdf:",
     on_click="ignore",

@@ -140,6 +140,16 @@ NO_CONSULTANT = BLANK_GROUPS["consultant"]
 
 def group_names(values: pd.Series, field: str) -> pd.Series:
     """Return a column as group names: a blank (missing or only spaces) named by its field."""
+    if isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
+        # Each distinct name is read once: a column of 800,000 activities has a few thousand.
+        codes, uniques = pd.factorize(values)
+        names = _group_names(pd.Series(uniques), field).to_numpy(object)
+        return pd.Series(np.append(names, BLANK_GROUPS[field])[codes], index=values.index,
+                         dtype=object, name=values.name)
+    return _group_names(values, field)
+
+
+def _group_names(values: pd.Series, field: str) -> pd.Series:
     text = values.astype("string")
     filled = (text.str.strip().str.len() > 0).fillna(False).to_numpy(bool)
     return text.where(filled).fillna(BLANK_GROUPS[field]).astype(object)
@@ -330,10 +340,28 @@ def json_value(value: object) -> object:
 
 
 def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """Return values looked up by key, aligned with the keys (`values` indexed by unique keys).
-    Unlike Series.map, an empty lookup keeps the values' dtype (dates stay dates)."""
-    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index,
-                     dtype=values.dtype)
+    """Return values looked up by key, aligned with the keys (`values` indexed by unique keys),
+    missing where a key is missing or not in the index. The values keep their dtype (dates stay
+    dates, even for no keys at all)."""
+    taken = pd.api.extensions.take(values.array, positions(keys, values.index), allow_fill=True)
+    return pd.Series(taken, index=keys.index)
+
+
+def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Return where each key is in an index of unique keys, -1 where it is missing or absent.
+
+    Both sides are hashed once together (a factorisation), which is many times faster than an
+    index's own look-up for text keys (above all for a column of blanks)."""
+    if len(keys) and not keys.notna().any():  # a column of blanks finds nothing
+        return np.full(len(keys), -1, dtype=np.intp)
+    both = pd.concat([pd.Series(index, dtype=index.dtype, copy=False),
+                      pd.Series(keys, copy=False)], ignore_index=True)
+    codes, uniques = pd.factorize(both)  # a missing key's code is -1
+    ours, theirs = codes[:len(index)], codes[len(index):]
+    where = np.full(len(uniques) + 1, -1, dtype=np.intp)  # the last slot answers code -1
+    known = ours >= 0
+    where[ours[known]] = np.flatnonzero(known)
+    return where[theirs]
 
 
 @dataclass

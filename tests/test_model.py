@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from recruit_dash.ingest.vocabulary import FIELD_SYNONYMS, STATUS_VOCABULARY, normalise_header
-from recruit_dash.model import LADDER, STAGE_IDS, TABLES
+from recruit_dash.model import LADDER, STAGE_IDS, TABLES, lookup
 
 
 def test_the_ladder_is_in_design_order():
@@ -28,3 +32,31 @@ def test_status_vocabulary_points_at_real_stages():
 def test_headers_are_cleaned_before_matching():
     assert normalise_header("  Fee\u00a0(£)\n") == "fee gbp"
     assert normalise_header("CandidateID") == "candidate id"
+
+
+# A lead's consultant, date or fee is looked up by lead id everywhere: a key that is blank or
+# unknown finds nothing, every other key finds its own value, whatever the column types.
+_KEYS = st.one_of(st.none(), st.sampled_from(["L1", "L2", "L3", "l1", " L1", "L10", ""]))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(index=st.lists(st.sampled_from(["L1", "L2", "L3", "l1", "", "L10"]), unique=True),
+       keys=st.lists(_KEYS, max_size=30), kind=st.sampled_from(["text", "date", "money"]),
+       typed=st.booleans())
+def test_a_lookup_finds_each_keys_own_value_and_nothing_for_blank_or_unknown_keys(
+        index, keys, kind, typed):
+    values = {"text": pd.Series([f"C{i}" for i in range(len(index))], dtype="string"),
+              "date": pd.Series(pd.date_range("2026-01-05", periods=len(index)),
+                                dtype="datetime64[ns]"),
+              "money": pd.Series([1000.0 * i for i in range(len(index))], dtype="Float64")}[kind]
+    values.index = pd.Index(index, dtype="string" if typed else object)
+    column = pd.Series(keys, dtype="string" if typed else object, index=range(5, 5 + len(keys)))
+    found = lookup(column, values)
+    assert found.dtype == values.dtype
+    assert list(found.index) == list(column.index)
+    expected = dict(zip(index, values, strict=True))
+    for key, value in zip(keys, found, strict=True):
+        if key in expected:
+            assert value == expected[key]
+        else:
+            assert pd.isna(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from recruit_dash.metrics.funnel import Progress, funnel, lead_groups, progress
@@ -13,11 +14,14 @@ from recruit_dash.metrics.ratio_ledger import (
     DEFAULT_PAIRS,
     Ledger,
     RatioPair,
+    _in_period,
     _noun,
     _within,
     activity_counts,
+    activity_matrix,
     before,
     milestone_counts,
+    milestone_matrix,
 )
 from recruit_dash.metrics.ratios import SMALL_SAMPLE, ratio_grid
 from recruit_dash.model import (
@@ -40,8 +44,7 @@ def ratio_trend(book: Ledger, as_of: date, consultant: str, blocks: int = 6,
     for index in range(blocks):
         end = as_of - timedelta(days=BLOCK_DAYS * index)
         block = Period(end - timedelta(days=BLOCK_DAYS - 1), end, "")
-        grid = ratio_grid(book, block, as_of, pairs)
-        frames.append(grid[grid["consultant"] == consultant].assign(
+        frames.append(ratio_grid(book, block, as_of, pairs, [consultant]).assign(
             block_start=pd.Timestamp(block.start), block_end=pd.Timestamp(block.end)))
     trend = pd.concat(frames, ignore_index=True)
     return trend.sort_values(["pair", "block_start"], kind="stable").reset_index(drop=True)
@@ -50,8 +53,10 @@ def ratio_trend(book: Ledger, as_of: date, consultant: str, blocks: int = 6,
 def consultant_figures(book: Ledger, consultant: str, period: Period, as_of: date) -> dict:
     """Return a consultant's headline figures in a period: activities by kind, milestones by stage,
     placements (starts) and the fees of those starts."""
-    activities = activity_counts(book, period, as_of).loc[consultant]
-    milestones = milestone_counts(book, period, as_of).loc[consultant]
+    row = book.consultants.index(consultant)
+    activities = dict(zip(book.kinds, activity_matrix(book, period, as_of)[0][row], strict=True))
+    activities[ALL_ACTIVITIES] = sum(activities.values())
+    milestones = dict(zip(STAGE_IDS, milestone_matrix(book, period, as_of)[row], strict=True))
     fees = book.fees[(book.fees["consultant"] == consultant)
                      & _within(book.fees["started_on"], period, as_of)]
     return {"activities": {kind: float(activities[kind]) for kind in (*ACTIVITY_KIND_IDS,
@@ -75,11 +80,10 @@ def figure_changes(book: Ledger, consultant: str, period: Period, as_of: date,
               then["milestones"][stage]) for stage in CHAIN[:-1]]
     rows += [("placements", "started", "Placements (starts)", now["placements"], then["placements"]),
              ("fees", "fees", "Fees from starts", now["fees"], then["fees"])]
-    ratios_now, ratios_then = (ratio_grid(book, span, as_of, pairs) for span in (period, earlier))
-    mine = ratios_now["consultant"] == consultant
-    for (_, current), (_, previous) in zip(ratios_now[mine].iterrows(),
-                                           ratios_then[ratios_then["consultant"] == consultant]
-                                           .iterrows(), strict=True):
+    ratios_now, ratios_then = (ratio_grid(book, span, as_of, pairs, [consultant])
+                               for span in (period, earlier))
+    for (_, current), (_, previous) in zip(ratios_now.iterrows(), ratios_then.iterrows(),
+                                           strict=True):
         rows.append(("ratio", current["pair"], current["label"], current["ratio"],
                      previous["ratio"]))
     frame = pd.DataFrame(rows, columns=["figure", "key", "label", "now", "before"])
@@ -91,10 +95,10 @@ def weekly_activity(book: Ledger, consultant: str, period: Period, as_of: date) 
     """Return the consultant's activities per whole week (from the Monday of the period's first
     day) and kind, zeros included."""
     period = _whole_weeks(period)
-    rows = book.activities[(book.activities["consultant"] == consultant)
-                           & _within(book.activities["on"], period, as_of)]
+    rows = _theirs(book.activities, book.activity_columns, book, consultant, period, as_of)
     kinds = [kind for kind in ACTIVITY_KIND_IDS if kind in set(rows["kind"])]
-    counts = rows.assign(week=_week(rows["on"])).groupby(["week", "kind"])["count"].sum()
+    counts = rows.assign(week=_week(rows["on"])).groupby(["week", "kind"], observed=True)[
+        "count"].sum()
     return _every_week(counts, period, as_of, kinds, "kind").assign(
         label=lambda frame: frame["kind"].map(ACTIVITY_KIND_LABELS))
 
@@ -104,13 +108,20 @@ def weekly_milestones(book: Ledger, consultant: str, period: Period, as_of: date
     """Return how many of the consultant's leads reached each stage per whole week, zeros
     included."""
     period = _whole_weeks(period)
-    rows = book.milestones[(book.milestones["consultant"] == consultant)
-                           & book.milestones["stage"].isin(stages)
-                           & _within(book.milestones["reached_on"], period, as_of)]
-    rows = rows.drop_duplicates(["lead_id", "stage"])
+    rows = _theirs(book.milestones, book.milestone_columns, book, consultant, period, as_of)
+    rows = rows[rows["stage"].isin(stages)].drop_duplicates(["lead_id", "stage"])
     counts = rows.assign(week=_week(rows["reached_on"])).groupby(["week", "stage"]).size()
     return _every_week(counts.astype(float), period, as_of, list(stages), "stage").assign(
         label=lambda frame: frame["stage"].map(STAGE_LABELS))
+
+
+def _theirs(table: pd.DataFrame, columns: tuple[np.ndarray, ...], book: Ledger, consultant: str,
+            period: Period, as_of: date) -> pd.DataFrame:
+    """Return a ledger table's rows (in date order) of one consultant in the period."""
+    days, who = columns[0], columns[1]
+    rows = _in_period(days, period, as_of)
+    mine = np.flatnonzero(who[rows] == book.consultants.index(consultant)) + (rows.start or 0)
+    return table.iloc[mine]
 
 
 def _whole_weeks(period: Period) -> Period:

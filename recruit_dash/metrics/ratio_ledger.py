@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from recruit_dash.model import (
@@ -16,6 +18,7 @@ from recruit_dash.model import (
     Model,
     group_names,
     lookup,
+    positions,
 )
 from recruit_dash.periods import Period, to_date
 
@@ -120,17 +123,49 @@ def pairs_from_dicts(rows: list[dict]) -> tuple[RatioPair, ...]:
     return tuple(RatioPair.from_dict(row) for row in rows)
 
 
+_LADDER = pd.Index(STAGE_IDS, dtype=object)
+
+
 @dataclass(frozen=True)
 class Ledger:
-    """Every nail and every dated milestone, each credited to one consultant."""
+    """Every nail and every dated milestone, each credited to one consultant.
 
-    activities: pd.DataFrame  # consultant, on, kind, count
-    milestones: pd.DataFrame  # consultant, lead_id, stage, reached_on (dated, one per lead/stage/day)
+    The activities and milestones are in date order, with the consultant and the kind as
+    categories (the consultant's codes are places in `consultants`, the kind's in `kinds`) and a
+    code per lead, so that a period's counts are one slice and one bincount, however many rows."""
+
+    activities: pd.DataFrame  # consultant, on, kind, count; by date
+    milestones: pd.DataFrame  # consultant, lead_id, stage, reached_on, lead and rung (codes)
     fees: pd.DataFrame  # consultant, lead_id, started_on, fee: one row per dated start
     consultants: tuple[str, ...]
     credit: str
     logged_kinds: frozenset[str] = frozenset()  # activity kinds with at least one activity
     dated_stages: frozenset[str] = frozenset()  # stages with at least one dated milestone
+    kinds: tuple[str, ...] = ACTIVITY_KIND_IDS  # the activity kinds: ours, then the data's others
+    # Each period's counts, kept while the ledger is: a page asks for the same periods on every
+    # rerun (the grid, the trend's blocks, the previous period).
+    _counted: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def people(self) -> pd.Index:
+        """The consultants, as the index of every table of counts."""
+        return pd.Index(self.consultants, name="consultant", dtype=object)
+
+    @cached_property
+    def activity_columns(self) -> tuple[np.ndarray, ...]:
+        """The activities' days, consultant codes, kind codes and counts, as arrays."""
+        frame = self.activities
+        return (frame["on"].to_numpy(dtype="datetime64[ns]"),
+                frame["consultant"].cat.codes.to_numpy(np.int64),
+                frame["kind"].cat.codes.to_numpy(np.int64), frame["count"].to_numpy(float))
+
+    @cached_property
+    def milestone_columns(self) -> tuple[np.ndarray, ...]:
+        """The milestones' days, consultant codes, stage places on the ladder and lead codes."""
+        frame = self.milestones
+        return (frame["reached_on"].to_numpy(dtype="datetime64[ns]"),
+                frame["consultant"].cat.codes.to_numpy(np.int64), frame["rung"].to_numpy(),
+                frame["lead"].to_numpy())
 
     def logs(self, pair: RatioPair) -> bool:
         """Return whether the data logs the pair's nails at all (else its ratio is unknown)."""
@@ -145,35 +180,61 @@ def ledger(model: Model, credit: str = "owner") -> Ledger:
     """Return the model's activities and milestones credited to consultants under a credit rule."""
     if credit not in CREDITS:
         raise ValueError(f"Unknown credit {credit!r}; choose one of {', '.join(CREDITS)}")
-    owners = _lead_owners(model)
-    activities = model.activities
-    consultant = activities["consultant"]
-    if credit == "owner":
-        consultant = lookup(activities["lead_id"], owners).fillna(consultant)
-    activities = pd.DataFrame({"consultant": group_names(consultant, "consultant"),
-                               "on": activities["on"], "kind": activities["kind"],
-                               "count": activities["count"].fillna(1.0)}).dropna(subset=["on"])
-    milestones = model.milestones.dropna(subset=["reached_on"])
-    milestones = pd.DataFrame({
-        "consultant": group_names(lookup(milestones["lead_id"], owners), "consultant"),
-        "lead_id": milestones["lead_id"], "stage": milestones["stage"],
-        "reached_on": milestones["reached_on"]})
-    milestones = milestones.drop_duplicates(["lead_id", "stage", "reached_on"])
-    starts = milestones[milestones["stage"] == "started"]
-    fees = pd.DataFrame({"consultant": starts["consultant"], "lead_id": starts["lead_id"],
-                         "started_on": starts["reached_on"],
-                         "fee": lookup(starts["lead_id"], _lead_fees(model))})
     names = pd.concat([model.leads["consultant"], model.activities["consultant"],
                        model.placements["consultant"]]).dropna().unique()
-    people = sorted({str(name) for name in names if str(name).strip()} - {NO_CONSULTANT})
+    people = tuple(sorted({str(name) for name in names if str(name).strip()} - {NO_CONSULTANT}))
+    owners = _lead_owners(model)
+    # A lead's consultant as a code, -1 where the lead has none (a blank one is the blank group).
+    owner = np.where(owners.isna().to_numpy(bool), -1, _person_codes(owners, people))
+    activities = model.activities.dropna(subset=["on"])
+    who = _person_codes(activities["consultant"], people)
+    if credit == "owner":
+        lead = positions(activities["lead_id"], owners.index)
+        theirs = np.append(owner, -1)[lead]  # -1: no lead we know, or a lead with no consultant
+        who = np.where(theirs >= 0, theirs, who)
+    milestones = model.milestones.dropna(subset=["reached_on"]).drop_duplicates(
+        ["lead_id", "stage", "reached_on"])
+    blank = len(people)
+    earner = np.append(owner, -1)[positions(milestones["lead_id"], owners.index)]
+    earner = np.where(earner >= 0, earner, blank)
     # The blank group comes last, so that a picker opens on a person.
-    unnamed = NO_CONSULTANT in set(activities["consultant"]) | set(milestones["consultant"])
-    return Ledger(activities.reset_index(drop=True), milestones.reset_index(drop=True),
-                  fees.drop_duplicates("lead_id").reset_index(drop=True),
-                  tuple(people) + ((NO_CONSULTANT,) if unnamed else ()), credit,
-                  frozenset(model.activities["kind"].dropna().astype(str)),
+    consultants = people + ((NO_CONSULTANT,) if (who == blank).any() or (earner == blank).any()
+                            else ())
+    kinds = tuple(dict.fromkeys([*ACTIVITY_KIND_IDS, *sorted(
+        set(activities["kind"].dropna().unique().astype(str)) - set(ACTIVITY_KIND_IDS))]))
+    order = np.argsort(activities["on"].to_numpy(), kind="stable")
+    activities = pd.DataFrame({
+        "consultant": pd.Categorical.from_codes(who[order], consultants),
+        "on": activities["on"].to_numpy()[order],
+        "kind": pd.Categorical.from_codes(positions(activities["kind"], pd.Index(kinds))[order],
+                                          kinds),
+        "count": activities["count"].fillna(1.0).to_numpy(float)[order]})
+    order = np.argsort(milestones["reached_on"].to_numpy(), kind="stable")
+    milestones = pd.DataFrame({
+        "consultant": pd.Categorical.from_codes(earner[order], consultants),
+        "lead_id": milestones["lead_id"].take(order).reset_index(drop=True),
+        "stage": milestones["stage"].take(order).reset_index(drop=True),
+        "reached_on": milestones["reached_on"].to_numpy()[order],
+        "lead": pd.factorize(milestones["lead_id"], use_na_sentinel=False)[0][order],
+        "rung": positions(milestones["stage"], _LADDER)[order]})  # -1: a stage off the ladder
+    starts = milestones[milestones["stage"] == "started"]
+    fees = pd.DataFrame({"consultant": starts["consultant"].astype(object),
+                         "lead_id": starts["lead_id"], "started_on": starts["reached_on"],
+                         "fee": lookup(starts["lead_id"], _lead_fees(model))})
+    return Ledger(activities, milestones, fees.drop_duplicates("lead_id").reset_index(drop=True),
+                  consultants, credit,
+                  frozenset(model.activities["kind"].dropna().unique().astype(str)),
                   frozenset(model.milestones.loc[model.milestones["reached_on"].notna(), "stage"]
-                            .dropna().astype(str)))
+                            .dropna().unique().astype(str)), kinds)
+
+
+def _person_codes(values: pd.Series, people: tuple[str, ...]) -> np.ndarray:
+    """Return each name's place among the people, or len(people) for the blank group (a name
+    missing or only spaces). Each distinct name is read once."""
+    codes, uniques = pd.factorize(values)
+    groups = group_names(pd.Series(uniques, dtype=object), "consultant")
+    places = positions(groups, pd.Index(people, dtype=object))
+    return np.append(np.where(places >= 0, places, len(people)), len(people))[codes]
 
 
 def _lead_owners(model: Model) -> pd.Series:
@@ -209,19 +270,85 @@ def _within(dates: pd.Series, period: Period, as_of: date) -> pd.Series:
     return (dates >= to_date(period.start)) & (dates <= to_date(min(period.end, as_of)))
 
 
+def _in_period(days: np.ndarray, period: Period, as_of: date) -> slice:
+    """Return the rows of a table in date order whose day falls in the period, up to the as-of."""
+    return _between(days, *_bounds(period, as_of))
+
+
+def _between(days: np.ndarray, first: np.datetime64, last: np.datetime64) -> slice:
+    return slice(int(np.searchsorted(days, first, side="left")),
+                 int(np.searchsorted(days, last, side="right")))
+
+
 def activity_counts(book: Ledger, period: Period, as_of: date) -> pd.DataFrame:
     """Return activity counts per consultant (rows) and kind (columns, plus "all")."""
-    rows = book.activities[_within(book.activities["on"], period, as_of)]
-    table = rows.pivot_table(index="consultant", columns="kind", values="count", aggfunc="sum")
-    kinds = list(dict.fromkeys([*ACTIVITY_KIND_IDS, *table.columns]))
-    table = table.reindex(index=list(book.consultants), columns=kinds).astype(float).fillna(0.0)
+    sums, logged = activity_matrix(book, period, as_of)
+    table = pd.DataFrame(sums, index=book.people,
+                         columns=pd.Index(book.kinds, name="kind", dtype=object))
+    # Kinds of our own always have a column; another kind only when it was logged in the period.
+    table = table.loc[:, [kind in ACTIVITY_KIND_IDS or seen for kind, seen
+                          in zip(book.kinds, logged, strict=True)]]
     table[ALL_ACTIVITIES] = table.sum(axis=1)
     return table
 
 
+def activity_matrix(book: Ledger, period: Period, as_of: date) -> tuple[np.ndarray, np.ndarray]:
+    """Return the activities in the period summed per consultant (rows, as `consultants`) and
+    kind (columns, as `kinds`), and which kinds were logged in it at all (read-only arrays)."""
+    return _counted(book, ("activities", *_bounds(period, as_of)), _activity_matrix)
+
+
+def _activity_matrix(book: Ledger, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    _, who, kind, count = book.activity_columns
+    who, kind, count = who[rows], kind[rows], count[rows]
+    known = kind >= 0
+    people, kinds = len(book.consultants), len(book.kinds)
+    sums = np.bincount(who[known] * kinds + kind[known], weights=count[known],
+                       minlength=people * kinds)
+    return sums.reshape(people, kinds), np.bincount(kind[known], minlength=kinds) > 0
+
+
 def milestone_counts(book: Ledger, period: Period, as_of: date) -> pd.DataFrame:
     """Return how many leads reached each stage in the period, per consultant (rows) and stage."""
-    rows = book.milestones[_within(book.milestones["reached_on"], period, as_of)]
-    rows = rows.drop_duplicates(["consultant", "lead_id", "stage"])
-    table = rows.groupby(["consultant", "stage"]).size().unstack("stage")
-    return table.reindex(index=list(book.consultants), columns=list(STAGE_IDS)).fillna(0).astype(int)
+    return pd.DataFrame(milestone_matrix(book, period, as_of), index=book.people,
+                        columns=pd.Index(STAGE_IDS, name="stage", dtype=object))
+
+
+def milestone_matrix(book: Ledger, period: Period, as_of: date) -> np.ndarray:
+    """Return how many leads reached each stage in the period, per consultant (rows, as
+    `consultants`) and stage (columns, in ladder order), read-only."""
+    return _counted(book, ("milestones", *_bounds(period, as_of)), _milestone_matrix)
+
+
+def _milestone_matrix(book: Ledger, rows: slice) -> np.ndarray:
+    _, who, stage, lead = book.milestone_columns
+    who, stage, lead = who[rows], stage[rows], lead[rows]
+    known = stage >= 0
+    who, stage, lead = who[known], stage[known], lead[known]
+    stages, people = len(STAGE_IDS), len(book.consultants)
+    # A lead counts once per stage (its consultant is the lead's, so one per lead).
+    first = np.unique(lead * stages + stage, return_index=True)[1]
+    counts = np.bincount(who[first] * stages + stage[first], minlength=people * stages)
+    return counts.reshape(people, stages)
+
+
+_KEPT_PERIODS = 64
+
+
+def _bounds(period: Period, as_of: date) -> tuple[np.datetime64, np.datetime64]:
+    """Return the first and last day counted: the period's, not after the as-of date."""
+    return (np.datetime64(to_date(period.start), "ns"),
+            np.datetime64(to_date(min(period.end, as_of)), "ns"))
+
+
+def _counted(book: Ledger, key: tuple, count):
+    """Return the counts of a table over the days in the key, counted once per ledger."""
+    if key not in book._counted:
+        days = book.activity_columns[0] if key[0] == "activities" else book.milestone_columns[0]
+        result = count(book, _between(days, key[1], key[2]))
+        for array in result if isinstance(result, tuple) else (result,):
+            array.flags.writeable = False
+        if len(book._counted) >= _KEPT_PERIODS:
+            book._counted.clear()
+        book._counted[key] = result
+    return book._counted[key]

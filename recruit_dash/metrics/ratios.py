@@ -34,22 +34,24 @@ Rules where DESIGN.md is silent, also shown on screen:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from recruit_dash.metrics.ratio_ledger import (
+    ALL_ACTIVITIES,
     DEFAULT_PAIRS,
     MILESTONE,
     Ledger,
     RatioPair,
-    activity_counts,
+    activity_matrix,
     ledger,
-    milestone_counts,
+    milestone_matrix,
     trailing,
 )
-from recruit_dash.model import NO_CONSULTANT, Model
+from recruit_dash.model import NO_CONSULTANT, STAGE_IDS, Model
 from recruit_dash.periods import Period
 
 SMALL_SAMPLE = 5
@@ -61,46 +63,84 @@ STANDING_WORDS = {BETTER: "fewer nails than the team", AROUND_TEAM: "around the 
                   WORSE: "more nails than the team"}
 
 
+GRID_COLUMNS = ["consultant", "pair", "label", "activity", "milestone", "source", "activities",
+                "milestones", "ratio", "team_median", "lower_is_better", "activity_logged"]
+
+
 def ratio_grid(book: Ledger, period: Period, as_of: date,
-               pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS) -> pd.DataFrame:
-    """Return one row per consultant and pair: the counts, the ratio, the team median, the standing."""
-    activities = activity_counts(book, period, as_of)
-    milestones = milestone_counts(book, period, as_of)
-    frames = []
+               pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
+               consultants: Sequence[str] | None = None) -> pd.DataFrame:
+    """Return one row per consultant and pair: the counts, the ratio, the team median, the
+    standing. With `consultants`, only their rows, each against the whole team's median."""
+    if not pairs:
+        grid = pd.DataFrame(columns=GRID_COLUMNS)
+        return grid.assign(small_sample=pd.Series(dtype=bool), against_team=pd.Series(dtype=object))
+    activities, _ = activity_matrix(book, period, as_of)
+    milestones = milestone_matrix(book, period, as_of).astype(float)
+    every = activities.sum(axis=1)
+    person = np.array(book.consultants, dtype=object) != NO_CONSULTANT
+    rows = slice(None) if consultants is None else book.people.get_indexer(list(consultants))
+    nails, built, ratios, medians, logged = [], [], [], [], []
     for pair in pairs:
-        nails = (milestones[pair.activity] if pair.source == MILESTONE
-                 else activities[pair.activity]).astype(float)
-        logged = book.logs(pair)
-        if not logged:
-            nails = nails * np.nan
-        built = milestones[pair.milestone].astype(float)
-        ratio = (nails / built.where(built > 0)).round(4)
-        people = ratio[ratio.index != NO_CONSULTANT]
-        frames.append(pd.DataFrame({
-            "consultant": list(book.consultants), "pair": pair.key, "label": pair.label,
-            "activity": pair.activity, "milestone": pair.milestone, "source": pair.source,
-            "activities": nails.to_numpy(), "milestones": built.to_numpy().astype(int),
-            "ratio": ratio.to_numpy(),
-            "team_median": float(people.median()) if people.notna().any() else np.nan,
-            "lower_is_better": pair.lower_is_better, "activity_logged": logged}))
-    columns = ["consultant", "pair", "label", "activity", "milestone", "source", "activities",
-               "milestones", "ratio", "team_median", "lower_is_better", "activity_logged"]
-    grid = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    return grid.assign(small_sample=grid["milestones"] < SMALL_SAMPLE,
-                       against_team=against_team(grid))
+        if pair.source == MILESTONE:
+            counts = milestones[:, _RUNG[pair.activity]]
+        elif pair.activity == ALL_ACTIVITIES:
+            counts = every
+        else:
+            counts = activities[:, book.kinds.index(pair.activity)]
+        logged.append(book.logs(pair))
+        if not logged[-1]:
+            counts = np.full(len(person), np.nan)
+        reached = milestones[:, _RUNG[pair.milestone]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.round(counts / np.where(reached > 0, reached, np.nan), 4)
+        known = ratio[person & ~np.isnan(ratio)]
+        medians.append(float(np.median(known)) if len(known) else np.nan)
+        nails.append(counts[rows])
+        built.append(reached[rows])
+        ratios.append(ratio[rows])
+    names = np.array(book.consultants, dtype=object)[rows]
+    each = len(names)
+
+    def per_pair(values: list) -> np.ndarray:
+        return np.repeat(np.array(values, dtype=object), each)
+
+    lower = np.repeat([pair.lower_is_better for pair in pairs], each)
+    ratio, median = np.concatenate(ratios), np.repeat(medians, each)
+    milestone_count = np.concatenate(built).astype(int)
+    return pd.DataFrame({
+        "consultant": np.tile(names, len(pairs)), "pair": per_pair([p.key for p in pairs]),
+        "label": per_pair([p.label for p in pairs]),
+        "activity": per_pair([p.activity for p in pairs]),
+        "milestone": per_pair([p.milestone for p in pairs]),
+        "source": per_pair([p.source for p in pairs]),
+        "activities": np.concatenate(nails), "milestones": milestone_count, "ratio": ratio,
+        "team_median": median, "lower_is_better": lower,
+        "activity_logged": np.repeat(logged, each),
+        "small_sample": milestone_count < SMALL_SAMPLE,
+        "against_team": pd.Series(_standings(ratio, median, lower), dtype=object)})
+
+
+_RUNG = {stage: index for index, stage in enumerate(STAGE_IDS)}
 
 
 def against_team(grid: pd.DataFrame) -> pd.Series:
     """Return better / around / worse for each ratio against its team median (None if unknown)."""
-    ratio, median = grid["ratio"].astype(float), grid["team_median"].astype(float)
-    relative = (ratio - median) / median.where(median > 0)
-    relative = relative.where(median > 0, np.sign(ratio - median))
-    lower = grid["lower_is_better"].astype(bool)
+    return pd.Series(_standings(grid["ratio"].to_numpy(float), grid["team_median"].to_numpy(float),
+                                grid["lower_is_better"].to_numpy(bool)),
+                     index=grid.index, dtype=object)
+
+
+def _standings(ratio: np.ndarray, median: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """Return each ratio's standing against its team median, as objects (None if unknown)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(median > 0, (ratio - median) / np.where(median > 0, median, 1.0),
+                            np.sign(ratio - median))
     better = np.where(lower, relative < -AROUND, relative > AROUND)
     worse = np.where(lower, relative > AROUND, relative < -AROUND)
     standing = np.select([better, worse], [BETTER, WORSE], AROUND_TEAM).astype(object)
-    standing[(ratio.isna() | median.isna()).to_numpy()] = None
-    return pd.Series(standing, index=grid.index, dtype=object)
+    standing[np.isnan(ratio) | np.isnan(median)] = None
+    return standing
 
 
 def ratios_report(model: Model, as_of: date, start: date | None = None, end: date | None = None,
@@ -141,7 +181,7 @@ def _json_number(value: object) -> float | int | None:
 def ratio_table(grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the grid as one row per consultant and one column per pair: the text of each cell
     (ratio and the counts behind it) and, of the same shape, its standing or "small"."""
-    text = grid.apply(_cell_text, axis=1) if len(grid) else pd.Series(dtype=object)
+    text = pd.Series(_cell_texts(grid), index=grid.index, dtype=object)
     status = grid["against_team"].where(~grid["small_sample"] | grid["ratio"].isna(), "small")
     status = status.where(grid["activity_logged"].astype(bool), NOT_LOGGED)
     cells = grid.assign(text=text, status=status).drop_duplicates(["consultant", "pair"])
@@ -168,10 +208,15 @@ def _ratio_text(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:,.1f}"
 
 
-def _cell_text(row: pd.Series) -> str:
-    """Return a grid cell: the ratio, then the counts behind it."""
-    if not row["activity_logged"]:
+def _cell_texts(grid: pd.DataFrame) -> list[str]:
+    """Return each grid cell's text: the ratio, then the counts behind it."""
+    return [_cell_text(*row) for row in zip(
+        grid["activity_logged"], grid["activities"], grid["milestones"], grid["ratio"],
+        grid["small_sample"], strict=True)]
+
+
+def _cell_text(logged: bool, nails: float, milestones: int, ratio: float, small: bool) -> str:
+    if not logged:
         return NOT_IN_DATA
-    counts = f"{row['activities']:,.0f} ÷ {row['milestones']:,}"
-    flag = " · small sample" if row["small_sample"] and pd.notna(row["ratio"]) else ""
-    return f"{_ratio_text(row['ratio'])} ({counts}){flag}"
+    flag = " · small sample" if small and pd.notna(ratio) else ""
+    return f"{_ratio_text(ratio)} ({nails:,.0f} ÷ {milestones:,}){flag}"

@@ -57,8 +57,8 @@ def targets(book: Ledger, as_of: date, consultant: str, placements: float,
     links = tuple(RatioPair(lower, upper, MILESTONE) for lower, upper in zip(chain, chain[1:],
                                                                              strict=False))
     entries = tuple(pair for pair in pairs if pair.source == ACTIVITY and pair.milestone in CHAIN)
-    grid = ratio_grid(book, window, as_of, entries + links)
-    table = grid[grid["consultant"] == consultant].drop_duplicates("pair").set_index("pair")
+    grid = ratio_grid(book, window, as_of, entries + links, [consultant])
+    table = grid.drop_duplicates("pair").set_index("pair")
     own = table["ratio"].where(table["ratio"] > 0)
     team = table["team_median"].where(table["team_median"] > 0)
     used = own.fillna(team)

@@ -12,6 +12,8 @@ from datetime import date
 
 import pandas as pd
 
+from recruit_dash.periods import Period
+
 EXCEL_DATE_FORMAT = "DD/MM/YYYY"
 EXCEL_MONEY_FORMAT = '"£"#,##0;-"£"#,##0'
 # A numeric column is money when a word of its name is one of these, and none is a share word
@@ -138,3 +140,10 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def pack_file_name(consultant: str, period: Period) -> str:
+    """Return a safe file name for a consultant's pack."""
+    slug = "".join(char if char.isascii() and char.isalnum() else "_" for char in consultant)
+    slug = slug.strip("_") or "consultant"
+    return f"coaching_pack_{slug}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.pdf"

@@ -90,14 +90,14 @@ def pack_content(model: Model, consultant: str, start: date, end: date, as_of: d
     if consultant not in book.consultants:
         raise ValueError(f"No consultant called {consultant!r} in the data")
     period = Period(start, end, f"{start:%d %b %Y} – {end:%d %b %Y}")
-    grid = ratio_grid(book, period, as_of, pairs)
+    grid = ratio_grid(book, period, as_of, pairs, [consultant])
     trend = Period(min(start, end - timedelta(weeks=MIN_TREND_WEEKS)), end, "")
     goal_period = coming_period(as_of, "month")
     goal = placements or default_goal(book, as_of, consultant, "month")
     comparison = funnel_against_team(model, consultant, period, as_of, standing)
     return PackContent(
         consultant, period, as_of, credit, figure_changes(book, consultant, period, as_of, pairs),
-        grid[grid["consultant"] == consultant].reset_index(drop=True),
+        grid,
         weekly_activity(book, consultant, trend, as_of),
         weekly_milestones(book, consultant, trend, as_of), comparison,
         biggest_leak(comparison) if len(comparison) else "No milestones dated in this period.",
@@ -107,9 +107,11 @@ def pack_content(model: Model, consultant: str, start: date, end: date, as_of: d
 def coaching_pack(model: Model, consultant: str, start: date, end: date, as_of: date,
                   credit: str = "owner", placements: float | None = None,
                   pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
-                  standing: Progress | None = None) -> bytes:
-    """Return the coaching pack PDF of one consultant for a period."""
-    content = pack_content(model, consultant, start, end, as_of, credit, placements, pairs, standing)
+                  standing: Progress | None = None, book: Ledger | None = None) -> bytes:
+    """Return the coaching pack PDF of one consultant for a period (from the page's own ledger,
+    when it has one)."""
+    content = pack_content(model, consultant, start, end, as_of, credit, placements, pairs,
+                           standing, book)
     pdf = _document(content.consultant)
     _cover(pdf, content)
     _figures_page(pdf, content)
@@ -459,10 +461,3 @@ def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
     axis.legend([bars, team_bars], [printable(consultant), "Team"], fontsize=7, frameon=False,
                 loc="upper right")
     return literal_text(figure)
-
-
-def pack_file_name(consultant: str, period: Period) -> str:
-    """Return a safe file name for a consultant's pack."""
-    slug = "".join(char if char.isascii() and char.isalnum() else "_" for char in consultant)
-    slug = slug.strip("_") or "consultant"
-    return f"coaching_pack_{slug}_{period.start:%Y%m%d}_{period.end:%Y%m%d}.pdf"

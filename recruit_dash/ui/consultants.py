@@ -42,6 +42,7 @@ from recruit_dash.outputs import charts
 from recruit_dash.periods import PERIOD_KINDS, Period
 from recruit_dash.ui import components, state
 
+GRID_ROWS = 50  # consultants on one page of the grid
 # Soft colours for a coaching conversation: no red, and grey text for a small sample.
 CELL_STYLES = {"better": "background-color: #d9efe2", "around": "background-color: #eef1f5",
                "worse": "background-color: #fbe7cf", "small": "color: #8a8a8a",
@@ -82,7 +83,10 @@ def pairs_ui(pairs: tuple[RatioPair, ...]) -> None:
 def grid_ui(book: Ledger, pairs: tuple[RatioPair, ...], period: Period, as_of: date) -> None:
     """Draw the consultants × ratios grid coloured against the team median."""
     st.subheader("Nails per milestone")
-    shown, flags = ratio_table(ratio_grid(book, period, as_of, pairs))
+    rows = _grid_rows(book)
+    if rows == []:
+        return
+    shown, flags = ratio_table(ratio_grid(book, period, as_of, pairs, rows))
     styled = shown.style.apply(lambda _: flags.map(lambda flag: CELL_STYLES.get(flag, "")),
                                axis=None)
     config = {"Consultant": st.column_config.TextColumn("Consultant", pinned=True)}
@@ -96,6 +100,26 @@ def grid_ui(book: Ledger, pairs: tuple[RatioPair, ...], period: Period, as_of: d
                f"sample (fewer than {SMALL_SAMPLE} milestones). A dash: no milestone to divide by. "
                "“Not in your data”: your data logs no activity of that kind at all, so there is "
                "no ratio (not a ratio of 0).")
+
+def _grid_rows(book: Ledger) -> list[str] | None:
+    """Return the consultants whose rows the grid shows: everyone in a team of up to GRID_ROWS;
+    in a larger one, a page of them (or of those matching a search), GRID_ROWS at a time."""
+    people = sorted(book.consultants)
+    if len(people) <= GRID_ROWS:
+        return None
+    left, right = st.columns(2)
+    search = left.text_input("Find a consultant", key="consultants_grid_search",
+                             placeholder="Part of a name").strip().casefold()
+    found = [name for name in people if search in name.casefold()] if search else people
+    starts = range(0, max(len(found), 1), GRID_ROWS)
+    first = right.selectbox(
+        "Showing", starts, key=f"consultants_grid_page_{search}",
+        format_func=lambda start: f"{start + 1:,}–{min(start + GRID_ROWS, len(found)):,} of "
+                                  f"{len(found):,} consultants" if found else "no consultant")
+    if not found:
+        st.caption(f"No consultant's name holds “{components.escape_markdown(search)}”.")
+    return found[first:first + GRID_ROWS]
+
 
 def leaderboard_ui(book: Ledger, period: Period, as_of: date) -> None:
     """Draw the team's milestones (not just activity counts) per consultant."""

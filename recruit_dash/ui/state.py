@@ -46,7 +46,14 @@ from recruit_dash.metrics.client_book import ClientBook
 from recruit_dash.metrics.client_book import client_book as build_client_book
 from recruit_dash.metrics.funnel import Progress, progress
 from recruit_dash.metrics.queue import call_queue
-from recruit_dash.metrics.ratio_ledger import DEFAULT_PAIRS, RatioPair, pairs_from_dicts, pairs_to_dicts
+from recruit_dash.metrics.ratio_ledger import (
+    DEFAULT_PAIRS,
+    Ledger,
+    RatioPair,
+    ledger,
+    pairs_from_dicts,
+    pairs_to_dicts,
+)
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import Stalled, StallRules, stalled_leads
 from recruit_dash.model import Model
@@ -354,6 +361,16 @@ def set_stall_rules(rules: StallRules) -> None:
 def ratio_pairs() -> tuple[RatioPair, ...]:
     """Return the nail-to-milestone pairs this session uses (DESIGN.md's defaults until edited)."""
     return st.session_state.get(RATIO_PAIRS_KEY) or DEFAULT_PAIRS
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _ledger(_model: Model, key: tuple[str, ...], credit: str) -> Ledger:
+    return ledger(_model, credit)
+
+
+def credited(ingested: Ingested, credit: str) -> Ledger:
+    """Return every nail and milestone credited to consultants, once per data and credit rule."""
+    return _ledger(ingested.model, data_key(ingested), credit)
 
 
 def set_ratio_pairs(pairs: tuple[RatioPair, ...]) -> None:

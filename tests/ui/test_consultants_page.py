@@ -82,3 +82,50 @@ def test_a_kind_the_data_never_logs_shows_not_in_your_data_never_a_coloured_zero
     # Greyed like a small sample, never green, blue-grey or amber like a real standing.
     assert "font-style: italic" in grid_element.proto.arrow_data.styler.styles
     assert json.loads(targets.proto.columns)["note"]["label"] == "Note"
+
+
+def large_team() -> AppTest:
+    """The page on an upload of a tracker with 120 consultants, two leads each."""
+    from recruit_dash.ui.state import UPLOADS_KEY
+
+    rows = ["Lead ID,Consultant,Client,Lead date,Status,CV sent,Interview"]
+    for number in range(1, 121):
+        for lead in range(2):
+            rows.append(f"L{number:03d}{lead},Consultant {number:03d},Client {number % 7},"
+                        f"0{lead + 1}/09/2026,Interview,1{lead}/09/2026,2{lead}/09/2026")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state[UPLOADS_KEY] = [("big_team.csv", "\n".join(rows).encode())]
+    at.run()
+    at.switch_page("pages/consultants.py").run()
+    assert not at.exception
+    return at
+
+
+def grid_names(at: AppTest) -> list[str]:
+    grid = next(frame.value for frame in at.dataframe if "Consultant" in frame.value.columns)
+    return list(grid["Consultant"])
+
+
+def test_a_large_team_s_grid_shows_fifty_consultants_a_page_and_always_the_team_median():
+    at = large_team()
+    names = grid_names(at)
+    assert names[:2] == ["Consultant 001", "Consultant 002"] and len(names) == 51
+    assert names[-1] == "Team median"
+    pages = at.selectbox(key="consultants_grid_page_")
+    assert pages.options == [
+        "1–50 of 120 consultants", "51–100 of 120 consultants", "101–120 of 120 consultants"]
+    pages.set_value(100).run()
+    assert grid_names(at) == [f"Consultant {number:03d}" for number in range(101, 121)] + [
+        "Team median"]
+
+
+def test_a_large_team_s_grid_finds_consultants_by_part_of_a_name():
+    at = large_team()
+    at.text_input(key="consultants_grid_search").set_value("sultant 11").run()
+    assert grid_names(at) == [f"Consultant {number}" for number in range(110, 120)] + [
+        "Team median"]
+    at.text_input(key="consultants_grid_search").set_value("Nobody").run()
+    assert not at.exception
+    assert not [frame for frame in at.dataframe if "Consultant" in frame.value.columns
+                and "Team median" in set(frame.value["Consultant"])]
+    assert any("No consultant's name holds “nobody”" in caption.value for caption in at.caption)
