@@ -5,9 +5,11 @@ no page is helped by another's work)."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +26,8 @@ at.switch_page("pages/data.py").run()
 data = open({path!r}, "rb").read()
 at.file_uploader(key="data_upload").set_value([("bench.xlsx", data, "application/octet-stream")]).run()
 assert not at.exception and not at.error, [e.value for e in at.error]
+# The figures below are only worth having if the whole workbook was read.
+assert any("50,000 leads" in caption.value for caption in at.caption), "the upload was not read"
 at.switch_page({page!r})
 started = time.perf_counter()
 at.run()
@@ -40,7 +44,7 @@ for label, change in changes:
 print(json.dumps({{"first": first, "reruns": seconds}}))
 """
 
-# Each page: its script and the controls a team lead changes on it.
+# Each page: its script and the controls a team lead changes on it (set up first where needed).
 PAGES = {
     "overview": ("pages/overview.py", """
 changes = [
@@ -106,6 +110,22 @@ changes = [
     ("cohorts by quarter again", lambda: at.button_group(key="review_cohort_freq").set_value("quarter")),
 ]
 """),
+    # The mapping editor of the leads sheet, opened before the clock starts; then columns remapped.
+    "mapping_editor": ("pages/data.py", """
+def column(label):
+    leads = next(e for e in at.expander if "Lead Tracker" in e.label)
+    return next(box for box in leads.selectbox if box.label == label)
+
+
+leads = next(e for e in at.expander if "Lead Tracker" in e.label)
+next(t for t in leads.toggle if t.label == "Correct this sheet").set_value(True).run()
+changes = [
+    ("open the editor again (no change)", lambda: None),
+    ("column 'Notes': not used", lambda: column("Notes").set_value("")),
+    ("column 'Notes': notes again", lambda: column("Notes").set_value("notes")),
+    ("column 'Source': not used", lambda: column("Source").set_value("")),
+]
+"""),
     "data": ("pages/data.py", """
 def correct(sheet, on):
     section = next(e for e in at.expander if sheet in e.label)
@@ -126,7 +146,10 @@ def page_timings(path: Path, page: str) -> dict:
     script, changes = PAGES[page]
     code = SCRIPT.format(root=str(ROOT), app=str(ROOT / "app.py"), path=str(path), page=script,
                          changes=changes)
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    with tempfile.TemporaryDirectory() as history:  # never the user's own history
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=ROOT, env={**os.environ,
+                                            "RECRUIT_DASH_DB": str(Path(history) / "h.duckdb")})
     if run.returncode:
         raise RuntimeError(f"timing the {page} page failed:\n{run.stderr[-3000:]}")
     return json.loads(run.stdout.strip().splitlines()[-1])
@@ -135,7 +158,7 @@ def page_timings(path: Path, page: str) -> dict:
 def all_pages(path: Path) -> dict[str, dict]:
     """Return each page's first render and median re-render after a change."""
     timings = {}
-    for page in PAGES:
+    for page in (page for page in PAGES if page != "mapping_editor"):
         measured = page_timings(path, page)
         timings[page] = {"first": measured["first"], "reruns": measured["reruns"],
                          "median": statistics.median(measured["reruns"].values())}

@@ -3,7 +3,8 @@ read with the fast reader and against pandas.read_excel with its default engine.
 
 Every timing is the median of 3 runs, each in a fresh process so that peak memory (the largest
 resident set size of that process and its children) is measured for that step alone; the steps
-take turns. All figures come from one run.
+take turns. Then every page's first render and re-renders after control changes (bench/pages.py)
+and the mapping editor's. All figures come from one run, and go to bench/results.json as well.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from results import record
+
+import pages  # bench/ is the script's folder: its modules import by name
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
@@ -93,80 +98,10 @@ def measure_all(path: Path) -> dict[str, dict]:
             for step, results in runs.items()}
 
 
-# The script that times page re-renders: the benchmark workbook uploaded on the Data page, then
-# a page's own setup and changes (each a label and a widget change), timed one by one.
-RERUNS = """
-import json, sys, time
-sys.path.insert(0, {root!r})
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({app!r}, default_timeout=600)
-at.run()
-at.switch_page("pages/data.py").run()
-data = open({path!r}, "rb").read()
-at.file_uploader(key="data_upload").set_value([("bench.xlsx", data, "application/octet-stream")]).run()
-{setup}
-assert not at.exception and not at.error, [e.value for e in at.error]
-seconds = {{}}
-for label, change in changes:
-    change()
-    started = time.perf_counter()
-    at.run()
-    seconds[label] = round(time.perf_counter() - started, 3)
-    assert not at.exception, at.exception
-print(json.dumps(seconds))
-"""
-
-FUNNEL_SETUP = """
-at.switch_page("pages/funnel.py").run()
-changes = [
-    ("lens: activity", lambda: at.button_group(key="funnel_lens").set_value("activity")),
-    ("lens: snapshot", lambda: at.button_group(key="funnel_lens").set_value("snapshot")),
-    ("lens: cohort", lambda: at.button_group(key="funnel_lens").set_value("cohort")),
-    ("period: month", lambda: at.button_group(key="funnel_period_kind").set_value("month")),
-    ("period: quarter", lambda: at.button_group(key="funnel_period_kind").set_value("quarter")),
-    ("split: consultant", lambda: at.selectbox(key="funnel_split").set_value("consultant")),
-    ("split: month", lambda: at.selectbox(key="funnel_split").set_value("month")),
-    ("split: none", lambda: at.selectbox(key="funnel_split").set_value(None)),
-]
-"""
-
-EDITOR_SETUP = """
-leads = next(e for e in at.expander if "Lead Tracker" in e.label)
-next(t for t in leads.toggle if t.label == "Correct this sheet").set_value(True).run()
-
-
-def column(label):
-    leads = next(e for e in at.expander if "Lead Tracker" in e.label)
-    return next(box for box in leads.selectbox if box.label == label)
-
-
-changes = [
-    ("open the editor again (no change)", lambda: None),
-    ("column 'Notes': not used", lambda: column("Notes").set_value("")),
-    ("column 'Notes': notes again", lambda: column("Notes").set_value("notes")),
-    ("column 'Source': not used", lambda: column("Source").set_value("")),
-]
-"""
-
-
-def _reruns(path: Path, setup: str) -> dict[str, float]:
-    """Return the seconds each change's re-render takes, with the benchmark workbook uploaded
-    (Streamlit's AppTest runs the pages' full scripts in a fresh process)."""
-    code = RERUNS.format(root=str(ROOT), app=str(ROOT / "app.py"), path=str(path), setup=setup)
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT).stdout.strip().splitlines()[-1]
-    return json.loads(output)
-
-
-def funnel_page_reruns(path: Path) -> dict[str, float]:
-    """Return the seconds the Funnel page takes to re-render after each change of a control."""
-    return _reruns(path, FUNNEL_SETUP)
-
-
 def mapping_editor_reruns(path: Path) -> dict[str, float]:
     """Return the seconds the Data page takes to re-render after each change in the mapping
     editor (a column of the leads sheet remapped)."""
-    return _reruns(path, EDITOR_SETUP)
+    return pages.page_timings(path, "mapping_editor")["reruns"]
 
 
 def main() -> None:
@@ -174,7 +109,8 @@ def main() -> None:
     started = time.perf_counter()
     results = measure_all(path)
     ingest, bare, pandas_default = (results[step] for step in STEPS)
-    reruns = funnel_page_reruns(path)
+    print("every page with the workbook uploaded, each in a fresh process:", flush=True)
+    every_page = pages.all_pages(path)
     editor = mapping_editor_reruns(path)
     remaps = [seconds for label, seconds in editor.items() if label.startswith("column")]
     report = {
@@ -185,21 +121,30 @@ def main() -> None:
         "ingest_over_bare_read": round(ingest["seconds"] / bare["seconds"], 2),
         "pandas_default_over_ingest": round(pandas_default["seconds"] / ingest["seconds"], 2),
         "leads_ingested": ingest["rows"],
-        "funnel_page_rerun_seconds": reruns,
-        "funnel_page_rerun_median": statistics.median(reruns.values()),
-        "funnel_page_rerun_max": max(reruns.values()),
+        "pages": every_page,
         "mapping_editor_rerun_seconds": editor,
         "mapping_editor_remap_median": statistics.median(remaps),
         "bench_seconds": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(report, indent=2))
+    record(leads=ingest["rows"], ingest_over_bare=report["ingest_over_bare_read"],
+           pandas_over_ingest=report["pandas_default_over_ingest"],
+           ingest_peak_mb=report["peak_memory_mb"]["ingest"],
+           bare_peak_mb=report["peak_memory_mb"]["bare_fast_read"],
+           ingest_s=round(ingest["seconds"], 3), bare_s=round(bare["seconds"], 3),
+           page_median_s={page: timing["median"] for page, timing in every_page.items()},
+           page_first_s={page: timing["first"] for page, timing in every_page.items()},
+           page_rerun_s={page: timing["reruns"] for page, timing in every_page.items()},
+           mapping_editor_s=report["mapping_editor_remap_median"])
+    slowest = max(every_page, key=lambda page: every_page[page]["median"])
     print(f"ingest {ingest['seconds']:.2f}s = {report['ingest_over_bare_read']}x the bare fast read "
           f"({bare['seconds']:.2f}s); default pandas.read_excel {pandas_default['seconds']:.2f}s = "
           f"{report['pandas_default_over_ingest']}x slower than ingest; ingest peak memory "
-          f"{report['peak_memory_mb']['ingest']} MB; Funnel page re-render after a change: median "
-          f"{report['funnel_page_rerun_median']:.2f}s, slowest {report['funnel_page_rerun_max']:.2f}s; "
-          f"Data page re-render after a column remapped: median "
-          f"{report['mapping_editor_remap_median']:.2f}s")
+          f"{report['peak_memory_mb']['ingest']} MB ({report['peak_memory_mb']['bare_fast_read']} MB "
+          f"bare); slowest page re-render median: {slowest} "
+          f"{every_page[slowest]['median']:.2f}s; slowest first render "
+          f"{max(timing['first'] for timing in every_page.values()):.2f}s; Data page re-render "
+          f"after a column remapped: median {report['mapping_editor_remap_median']:.2f}s")
 
 
 if __name__ == "__main__":

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
 from recruit_dash.metrics.client_book import (
+    _NO_DAY,
     CALL_AFTER_DAYS,
     DETRACTOR_MAX,
     PROMOTER_MIN,
     REPEAT_MIN,
+    SMALL_SAMPLE,
     ClientBook,
+    _answers_in,
+    _at,
+    _counts,
+    _first_in,
+    _groups,
+    _in,
     _referral_rate_by,
+    _sums,
     _valid_scores,
     _window_days,
     _within,
     feedback_in,
-    lapsed,
-    last_contacts,
-    leads_in,
-    new_clients,
     repeat_business_ratio,
-    scores_by,
     twelve_months_to,
 )
 from recruit_dash.model import STAGE_ORDER
@@ -33,6 +39,69 @@ BANDS: tuple[tuple[str, str, float, float], ...] = (
     ("promoter", "Promoters (9–10)", PROMOTER_MIN, 10),
 )
 _JOB = STAGE_ORDER["job"]
+
+
+def book_scores(book: ClientBook, period: Period | None, by: str) -> pd.DataFrame:
+    """Return scores_by for the answers of the period (every answer to date when None), with a row
+    for every client or consultant of the book (by client_key or consultant_key)."""
+    codes = book.codes
+    groups, keys = _groups(book, "answer", by)
+    chosen = _answers_in(book, period)
+    values = codes.answer_score
+    valid = chosen & (values >= 0) & (values <= 10)
+    answers = _counts(groups, valid, len(keys))
+    promoters = _counts(groups, valid & (values >= PROMOTER_MIN), len(keys))
+    detractors = _counts(groups, valid & (values <= DETRACTOR_MAX), len(keys))
+    answered = np.where(answers > 0, answers, np.nan)
+    return pd.DataFrame(
+        {
+            "answers": answers,
+            "promoters": promoters,
+            "detractors": detractors,
+            "testimonials": _counts(groups, chosen & codes.answer_testimonial, len(keys)),
+            "referrals": _counts(groups, chosen & codes.answer_referral, len(keys)),
+            "passives": answers - promoters - detractors,
+            "great_recruiter_score": (promoters - detractors) / answered * 100,
+            "small_sample": answers < SMALL_SAMPLE,
+        },
+        index=keys,
+    )
+
+
+def last_contacts(book: ClientBook, day: date | None = None) -> pd.Series:
+    """Return each client's latest dated touch up to the day (the as-of date by default)."""
+    last = _last_contact_on(book, day or book.as_of)
+    touched = ~np.isnat(last)
+    return pd.Series(last[touched], index=book.clients.index[touched].rename("client_key"), name="on")
+
+
+def _last_contact_on(book: ClientBook, day: date) -> np.ndarray:
+    """Return each client's latest touch up to the day by client position, NaT where none."""
+    days, contacts = book.codes.contact_days, book.codes.contacts
+    last = np.full(len(book.clients), _NO_DAY)
+    if not len(contacts):
+        return last
+    stride, clients = len(days) + 1, np.arange(len(book.clients))
+    # A client's touches sort together, by day: its last up to the day is the last entry at or
+    # below (client, rank of the last day up to the day).
+    upto = np.searchsorted(days, _at(day), side="right")
+    found = np.searchsorted(contacts, clients * stride + upto - 1, side="right") - 1
+    entry = contacts[np.maximum(found, 0)]
+    hit = (found >= 0) & (entry // stride == clients)
+    last[hit] = days[entry[hit] % stride]
+    return last
+
+
+def lapsed(days_since_contact: pd.Series, window_days: int) -> pd.Series:
+    """Return whether each client was touched in the 12 months but not in the last 90 days."""
+    return (days_since_contact >= CALL_AFTER_DAYS) & (days_since_contact < window_days)
+
+
+def lapsed_clients(book: ClientBook, day: date) -> int:
+    """Return how many clients lapsed by the day."""
+    last = _last_contact_on(book, day)
+    days = (_at(day) - last[~np.isnat(last)]) // np.timedelta64(1, "D")
+    return int(lapsed(days, _window_days(day)).sum())
 
 
 def score_distribution(book: ClientBook, period: Period | None = None) -> pd.DataFrame:
@@ -63,16 +132,26 @@ def contact_flag(days_since_contact: pd.Series, window_days: int = 365) -> pd.Se
 
 
 def pipeline_by(book: ClientBook, by: str, period: Period) -> pd.DataFrame:
-    """Return leads, jobs, fills and fees per group in the period: leads generated in it and how
-    many of them reached the job stage by the as-of date; starts dated in it and their fees."""
-    generated = leads_in(book, period)
-    leads = generated.groupby(by).size().rename("leads")
-    jobs = generated[generated["furthest"] >= _JOB].groupby(by).size().rename("jobs")
-    starts = book.events[period.contains(book.events["reached_on"]).to_numpy(bool)]
-    fills = starts.groupby(by).size().rename("fills")
-    fees = starts.groupby(by)["fee"].sum().rename("fees")
-    table = pd.concat([leads, jobs, fills, fees], axis=1)
-    return table.reindex(columns=["leads", "jobs", "fills", "fees"]).fillna(0)
+    """Return leads, jobs, fills and fees per group in the period, a row for every client or
+    consultant of the book (by client_key or consultant_key): leads generated in it and how many
+    of them reached the job stage by the as-of date; starts dated in it and their fees."""
+    codes = book.codes
+    groups, keys = _groups(book, "lead", by)
+    generated = _in(codes.lead_on, period)
+    owners, _ = _groups(book, "event", by)
+    started = _in(codes.event_on, period)
+    fees = np.zeros(len(keys))
+    summed = _sums(owners, started, codes.event_fee)
+    fees[summed.index.to_numpy(dtype=np.intp)] = summed.to_numpy()
+    return pd.DataFrame(
+        {
+            "leads": _counts(groups, generated, len(keys)),
+            "jobs": _counts(groups, generated & (codes.lead_furthest >= _JOB), len(keys)),
+            "fills": _counts(owners, started, len(keys)),
+            "fees": fees,
+        },
+        index=keys,
+    )
 
 
 def _jobs(book: ClientBook, counts: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -83,9 +162,11 @@ def _jobs(book: ClientBook, counts: pd.Series) -> pd.api.extensions.ExtensionArr
     return pd.array([pd.NA] * len(counts), dtype="Int64")
 
 
-def _new_clients_by(book: ClientBook, period: Period, by: str) -> pd.Series:
+def _new_clients_by(book: ClientBook, period: Period, by: str) -> np.ndarray:
     """Return the number of new clients in the period per group of the first lead."""
-    return new_clients(book, period).groupby(by).size()
+    groups, keys = _groups(book, "lead", by)
+    rows = _first_in(book, period)
+    return _counts(groups[rows], np.ones(len(rows), dtype=bool), len(keys))
 
 
 CLIENT_COLUMNS: dict[str, tuple[str, str]] = {
@@ -127,18 +208,18 @@ def client_table(book: ClientBook, period: Period, previous: Period) -> pd.DataF
     """Return one row per client: 12-month leads, the period's pipeline against the previous
     period, how it came to us, its score and testimonials to date, last contact and a flag."""
     period, previous = _within(period, book.as_of), _within(previous, book.as_of)
-    keys = book.clients.index
-    twelve = leads_in(book, twelve_months_to(book.as_of)).groupby("client_key").size()
-    now = pipeline_by(book, "client_key", period).reindex(keys, fill_value=0)
-    before = pipeline_by(book, "client_key", previous).reindex(keys, fill_value=0)
+    keys, codes = book.clients.index, book.codes
+    twelve = _counts(codes.lead_client, _in(codes.lead_on, twelve_months_to(book.as_of)), len(keys))
+    now = pipeline_by(book, "client_key", period)
+    before = pipeline_by(book, "client_key", previous)
     first = book.first_leads.set_index("client_key").reindex(keys)
-    scores = scores_by(feedback_in(book), "client_key").reindex(keys)
-    last = last_contacts(book).reindex(keys)
+    scores = book_scores(book, None, "client_key")
+    last = pd.Series(_last_contact_on(book, book.as_of), index=keys)
     days = (pd.Timestamp(book.as_of) - last).dt.days.astype("Int64")
     table = pd.DataFrame(
         {
             "client": book.clients.to_numpy(),
-            "jobs_12m": twelve.reindex(keys, fill_value=0).to_numpy(),
+            "jobs_12m": twelve,
             "leads": now["leads"].to_numpy(),
             "leads_before": before["leads"].to_numpy(),
             "jobs": _jobs(book, now["jobs"]),
@@ -228,10 +309,10 @@ def consultant_table(book: ClientBook, period: Period, previous: Period) -> pd.D
     """Return one row per consultant: pipeline figures beside client-experience figures."""
     period, previous = _within(period, book.as_of), _within(previous, book.as_of)
     keys = book.consultants.index
-    now = pipeline_by(book, "consultant_key", period).reindex(keys, fill_value=0)
-    before = pipeline_by(book, "consultant_key", previous).reindex(keys, fill_value=0)
-    scores = scores_by(feedback_in(book, period), "consultant_key").reindex(keys)
-    scores_before = scores_by(feedback_in(book, previous), "consultant_key").reindex(keys)
+    now = pipeline_by(book, "consultant_key", period)
+    before = pipeline_by(book, "consultant_key", previous)
+    scores = book_scores(book, period, "consultant_key")
+    scores_before = book_scores(book, previous, "consultant_key")
     repeat = repeat_business_ratio(book, period.end, "consultant_key").reindex(keys)
     table = pd.DataFrame(
         {
@@ -242,10 +323,7 @@ def consultant_table(book: ClientBook, period: Period, previous: Period) -> pd.D
             "fees": now["fees"].to_numpy(),
             "fees_before": before["fees"].to_numpy(),
             "repeat_business_ratio": repeat.to_numpy(dtype="float64"),
-            "new_clients": _new_clients_by(book, period, "consultant_key")
-            .reindex(keys, fill_value=0)
-            .astype("int64")
-            .to_numpy(),
+            "new_clients": _new_clients_by(book, period, "consultant_key").astype("int64"),
             "referral_rate": _referral_rate_by(book, period, "consultant_key")
             .reindex(keys)
             .to_numpy(dtype="float64"),

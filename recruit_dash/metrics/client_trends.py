@@ -7,7 +7,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recruit_dash.metrics.client_book import REPEAT_MIN, ClientBook, _value, leads_in, twelve_months_to
+from recruit_dash.metrics.client_book import (
+    REPEAT_MIN,
+    ClientBook,
+    _counts,
+    _in,
+    _sums,
+    _value,
+    twelve_months_to,
+)
 from recruit_dash.periods import Period, period_holding, period_to_date, previous_period
 
 TOP_CLIENTS = 5
@@ -19,17 +27,25 @@ SHAPE_BUCKETS: tuple[tuple[str, int, float], ...] = (
 
 
 def _fees_in(book: ClientBook, window: Period) -> pd.Series:
-    """Return the fees of starts dated in the window, per client."""
-    starts = book.events[window.contains(book.events["reached_on"]).to_numpy(bool)]
-    return starts.groupby("client_key")["fee"].sum()
+    """Return the fees of starts dated in the window, per client position (clients with a start)."""
+    return _sums(book.codes.event_client, _in(book.codes.event_on, window), book.codes.event_fee)
+
+
+def _leads_in(book: ClientBook, window: Period) -> pd.Series:
+    """Return the leads generated in the window per client position (clients with a lead)."""
+    codes = book.codes
+    counts = _counts(codes.lead_client, _in(codes.lead_on, window), len(book.clients))
+    present = np.flatnonzero(counts)
+    return pd.Series(counts[present], index=present)
 
 
 def relationship_shape(book: ClientBook, day: date | None = None) -> pd.DataFrame:
     """Return clients grouped by their leads in the 12 months to the day (1, 2–3, 4+), with their
     leads, fees of those 12 months and shares of clients and fees."""
     window = twelve_months_to(day or book.as_of)
-    per_client = leads_in(book, window).groupby("client_key").size()
-    fees = _fees_in(book, window).reindex(per_client.index, fill_value=0)
+    per_client = _leads_in(book, window)
+    every_fee = _fees_in(book, window)
+    fees = every_fee.reindex(per_client.index, fill_value=0)
     rows = []
     for label, low, high in SHAPE_BUCKETS:
         chosen = (per_client >= low) & (per_client <= high)
@@ -43,7 +59,7 @@ def relationship_shape(book: ClientBook, day: date | None = None) -> pd.DataFram
         )
     frame = pd.DataFrame(rows)
     frame["share_of_clients"] = frame["clients"] / frame["clients"].sum() if per_client.size else np.nan
-    total = float(_fees_in(book, window).sum())
+    total = float(every_fee.sum())
     frame["share_of_fees"] = frame["fees"] / total if total else np.nan
     return frame
 
@@ -53,7 +69,7 @@ def concentration(book: ClientBook, day: date | None = None) -> dict[str, float 
     the share of fees from repeat clients and from the top five clients."""
     day = day or book.as_of
     window = twelve_months_to(day)
-    per_client = leads_in(book, window).groupby("client_key").size()
+    per_client = _leads_in(book, window)
     fees = _fees_in(book, window)
     total = float(fees.sum())
     repeat = per_client.index[per_client >= REPEAT_MIN]

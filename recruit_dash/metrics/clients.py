@@ -47,19 +47,27 @@ import pandas as pd
 from recruit_dash import formats
 from recruit_dash.metrics.client_book import (
     ClientBook,
+    _answers_in,
+    _first_in,
     _referral_rate_by,
+    _score_of,
     _value,
     _within,
     client_book,
     feedback_in,
     great_recruiter_score,
-    lapsed_clients,
     new_clients,
     repeat_business_ratio,
     scores_by,
     twelve_months_to,
 )
-from recruit_dash.metrics.client_tables import CONSULTANT_COLUMNS, client_table, consultant_table
+from recruit_dash.metrics.client_tables import (
+    CONSULTANT_COLUMNS,
+    book_scores,
+    client_table,
+    consultant_table,
+    lapsed_clients,
+)
 from recruit_dash.metrics.client_trends import concentration, shape_by_quarter
 from recruit_dash.metrics.funnel import Progress
 from recruit_dash.model import Model
@@ -88,15 +96,16 @@ def _referral_metric(book: ClientBook, period: Period) -> float | None:
 
 
 def _new_clients_metric(book: ClientBook, period: Period) -> float:
-    return float(len(new_clients(book, _within(period, book.as_of))))
+    return float(len(_first_in(book, _within(period, book.as_of))))
 
 
 def _testimonials_metric(book: ClientBook, period: Period) -> float:
-    return float(feedback_in(book, _within(period, book.as_of))["testimonial"].sum())
+    dated = _answers_in(book, _within(period, book.as_of))
+    return float(book.codes.answer_testimonial[dated].sum())
 
 
 def _score_metric(book: ClientBook, period: Period) -> float | None:
-    return great_recruiter_score(feedback_in(book, _within(period, book.as_of))["score"])
+    return _score_of(book.codes.answer_score[_answers_in(book, _within(period, book.as_of))])
 
 
 def _lapsed_metric(book: ClientBook, period: Period) -> float:
@@ -189,12 +198,21 @@ def _iso(value: object) -> str | None:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Return rows as JSON-ready dicts: ISO dates, None for missing, plain Python numbers."""
-    out = frame.astype(object).where(frame.notna(), None)
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            out[column] = frame[column].map(_iso)
-    rows = out.to_dict("records")
-    return [{key: _plain(value) for key, value in row.items()} for row in rows]
+    if frame.columns.empty:
+        return [{} for _ in range(len(frame))]
+    names = frame.columns.tolist()
+    columns = [_plain_column(frame[column]) for column in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_column(values: pd.Series) -> list:
+    """Return a column's values as _records has them, a whole numpy column at a time."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [_iso(value) for value in values]
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+        items = values.to_numpy().tolist()  # Python numbers already
+        return [None if item != item else item for item in items] if values.dtype.kind == "f" else items
+    return [_plain(value) for value in values.astype(object).where(values.notna(), None).tolist()]
 
 
 def _plain(value: object) -> object:
@@ -219,7 +237,7 @@ def clients_report(model: Model, as_of: date, standing: Progress | None = None) 
     before = same_point_before(quarter, "quarter")
     clients = client_table(book, quarter, before)
     consultants = consultant_table(book, quarter, before)
-    to_date = scores_by(feedback_in(book), "consultant_key").reindex(consultants["consultant_key"])
+    to_date = book_scores(book, None, "consultant_key").reindex(consultants["consultant_key"])
     consultants = consultants.assign(
         great_recruiter_score_to_date=to_date["great_recruiter_score"].to_numpy(dtype="float64"),
         answers_to_date=to_date["answers"].fillna(0).astype("int64").to_numpy(),
@@ -227,6 +245,7 @@ def clients_report(model: Model, as_of: date, standing: Progress | None = None) 
         testimonials_to_date=to_date["testimonials"].fillna(0).astype("int64").to_numpy(),
     )
     shape = concentration(book, as_of)
+    period_columns = [key for key in CONSULTANT_COLUMNS if key != "consultant"]
     return {
         "as_of": as_of.isoformat(),
         "from_12m": year.start.isoformat(),
@@ -269,7 +288,7 @@ def clients_report(model: Model, as_of: date, standing: Progress | None = None) 
                 "answers": row["answers_to_date"],
                 "small_sample": row["small_sample_to_date"],
                 "testimonials": row["testimonials_to_date"],
-                "period": {key: row[key] for key in CONSULTANT_COLUMNS if key != "consultant"},
+                "period": {key: row[key] for key in period_columns},
             }
             for row in _records(consultants.drop(columns=["consultant_key"]))
         ],
