@@ -9,6 +9,7 @@ from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Quarterly review")
 model = ingested.model
+standing = state.standing(ingested, as_of)  # every lead's standing, worked out once per day
 
 st.subheader("Lead completion cohorts")
 st.caption("Of the leads generated each month, how many are now filled, lost, on hold or still "
@@ -17,7 +18,7 @@ st.caption("Of the leads generated each month, how many are now filled, lost, on
            "furthest stage each has reached.")
 freq = st.segmented_control("Cohorts by", ["month", "quarter"], default="month",
                             format_func=str.title, key="review_cohort_freq") or "month"
-table = cohorts(model, as_of, months=18 if freq == "month" else 8, freq=freq)
+table = cohorts(model, as_of, months=18 if freq == "month" else 8, freq=freq, standing=standing)
 if table.empty:
     st.info("No dated leads to group into cohorts.")
 else:
@@ -37,7 +38,7 @@ else:
     speed = days_from_lead_table(table).rename(columns={"cohort": freq.title()})
     st.dataframe(speed, hide_index=True, placeholder=components.MISSING, width="stretch",
                  key="review_days_table")
-    curve = filled_curve(model, as_of, months=12)
+    curve = filled_curve(model, as_of, months=12, standing=standing)
     if not curve.empty:
         st.plotly_chart(charts.filled_curve_chart(curve, "Share of each monthly cohort filled, by "
                                                          "weeks since the lead"),
@@ -46,7 +47,7 @@ else:
 st.subheader("This quarter against the last")
 st.caption("Every funnel figure in the cohort and activity lenses: this quarter to the as-of "
            "date against the whole of last quarter. Green: more than last quarter; red: fewer.")
-compare = quarter_on_quarter(model, as_of, standing=state.standing(ingested, as_of))
+compare = quarter_on_quarter(model, as_of, standing=standing)
 # The cohort lens counts leads, so a step is a share of the stage before; the activity lens
 # counts events, which can outnumber the stage before, so its step is events per event, never a %.
 LENS_TABLES = {

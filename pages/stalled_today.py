@@ -109,7 +109,8 @@ with stalled_tab:
     result = state.stalled(ingested, as_of)
     leads = result.leads
     left, right = st.columns(2)
-    stages = [stage for stage in STAGE_IDS if stage in set(leads["stage"])]
+    present = set(leads["stage"].unique())
+    stages = [stage for stage in STAGE_IDS if stage in present]
     leads = components.narrowed(leads, "consultant", "Consultants", "stalled_consultants", left)
     leads = components.narrowed(leads, "stage", "Furthest stage", "stalled_stages", right,
                                 options=stages, format_func=STAGE_LABELS.get,

@@ -347,21 +347,25 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(taken, index=keys.index)
 
 
-def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
-    """Return where each key is in an index of unique keys, -1 where it is missing or absent.
+def positions(keys: pd.Series, among: pd.Index | pd.Series, *,
+              missing_matches: bool = False) -> np.ndarray:
+    """Return each key's row among the values (the first row of a value held twice), -1 for a
+    key not among them. A missing key finds nothing, unless `missing_matches` (then the first
+    missing value).
 
     Both sides are hashed once together (a factorisation), which is many times faster than an
-    index's own look-up for text keys (above all for a column of blanks)."""
-    if len(keys) and not keys.notna().any():  # a column of blanks finds nothing
+    index's own look-up or an isin per key for text keys (above all for a column of blanks)."""
+    if not missing_matches and len(keys) and not keys.notna().any():
         return np.full(len(keys), -1, dtype=np.intp)
-    both = pd.concat([pd.Series(index, dtype=index.dtype, copy=False),
-                      pd.Series(keys, copy=False)], ignore_index=True)
-    codes, uniques = pd.factorize(both)  # a missing key's code is -1
-    ours, theirs = codes[:len(index)], codes[len(index):]
-    where = np.full(len(uniques) + 1, -1, dtype=np.intp)  # the last slot answers code -1
-    known = ours >= 0
-    where[ours[known]] = np.flatnonzero(known)
-    return where[theirs]
+    both = pd.concat([pd.Series(among, dtype=among.dtype, copy=False).reset_index(drop=True),
+                      pd.Series(keys, copy=False).reset_index(drop=True)], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=not missing_matches)  # missing: -1
+    ours, theirs = codes[:len(among)], codes[len(among):]
+    first = np.full(len(uniques) + 1, -1, dtype=np.intp)  # the last slot answers code -1
+    distinct, rows = np.unique(ours, return_index=True)
+    known = distinct >= 0
+    first[distinct[known]] = rows[known]
+    return first[theirs]
 
 
 @dataclass

@@ -28,7 +28,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recruit_dash.model import PLACEMENTS, Model, conform, lookup
+from recruit_dash.model import PLACEMENTS, Model, conform, lookup, positions
 from recruit_dash.periods import to_date
 
 WINDOW_DAYS = 3
@@ -143,8 +143,14 @@ def _contact_activities(model: Model, placements: pd.DataFrame) -> pd.DataFrame:
     placement_id, on (any day)."""
     linked = placements.loc[placements["lead_id"].notna(), ["placement_id", "lead_id"]]
     activities = model.activities
-    activity = activities.loc[activities["lead_id"].notna() & activities["on"].notna()
-                              & activities["kind"].isin(CONTACT_KINDS), ["lead_id", "on"]]
+    # Most activity rows (a weekly KPI count) name no lead: those are set aside first, so the
+    # kinds are compared only on the rows logged against a lead.
+    activity = activities.loc[activities["lead_id"].notna().to_numpy(bool), ["lead_id", "on", "kind"]]
+    activity = activity.loc[activity["on"].notna() & activity["kind"].isin(CONTACT_KINDS),
+                            ["lead_id", "on"]]
+    if activity.empty:  # no contact logged against a lead: nothing to join
+        return pd.DataFrame({"placement_id": linked["placement_id"].array[:0],
+                             "on": activity["on"].array})
     return linked.merge(activity, on="lead_id")[["placement_id", "on"]]
 
 
@@ -155,8 +161,13 @@ def has_checkin_records(model: Model, placements: pd.DataFrame) -> bool:
 
 
 def contacts(model: Model, placements: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Return every dated contact with a placed candidate by the as-of day: placement_id, on."""
-    recorded = model.checkins.loc[model.checkins["done_on"].notna(), ["placement_id", "done_on"]]
+    """Return every dated contact with the candidates of these placements by the as-of day:
+    placement_id, on."""
+    checkins = model.checkins
+    ours = positions(checkins["placement_id"], placements["placement_id"],
+                     missing_matches=True) >= 0
+    recorded = checkins.loc[checkins["done_on"].notna().to_numpy(bool) & ours,
+                            ["placement_id", "done_on"]]
     recorded = recorded.rename(columns={"done_on": "on"})
     found = pd.concat([recorded, _contact_activities(model, placements)], ignore_index=True)
     found = found[found["on"] <= to_date(as_of)]
@@ -174,9 +185,12 @@ def aftercare(model: Model, as_of: date,
     records = has_checkin_records(model, scheduled)
     checkins = _schedule(scheduled, schedule)
     checkins = _mark_done(checkins, found)
-    checkins["status"] = np.select(
+    # Each check-in's status as a number, then its word taken from the four (not a string each).
+    statuses = pd.array(["done", "overdue" if records else NOT_RECORDED, "due", "upcoming"],
+                        dtype="str")
+    checkins["status"] = statuses.take(np.select(
         [checkins["done_on"].notna(), checkins["window_end"] < day, checkins["window_start"] <= day],
-        ["done", "overdue" if records else NOT_RECORDED, "due"], "upcoming")
+        [0, 1, 2], 3))
     latest = lookup(scheduled["placement_id"], found.groupby("placement_id")["on"].max())
     since = latest.fillna(scheduled["start_on"])
     ends = lookup(scheduled["placement_id"], checkins.groupby("placement_id")["window_end"].max())
@@ -191,42 +205,67 @@ def aftercare(model: Model, as_of: date,
     return Aftercare(scheduled, checkins, unscheduled, as_of, records)
 
 
+SCHEDULE_COLUMNS = ["placement_id", "candidate", "client", "consultant", "lead_id", "start_on",
+                    "checkpoint", "due_on", "window_start", "window_end", "from_start"]
+
+
 def _schedule(placements: pd.DataFrame, schedule: tuple[CheckinPoint, ...]) -> pd.DataFrame:
     """Return one row per placement per check-in point, with its due date and window."""
-    window = pd.Timedelta(days=WINDOW_DAYS)
-    rows = []
-    for point in schedule:
-        if point.offset_days is None:
-            due = placements["probation_end_on"]
-        else:
-            due = placements["start_on"] + pd.Timedelta(days=point.offset_days)
-        start = due - window
-        if point.from_start:
-            start = start.where(start >= placements["start_on"], placements["start_on"])
-        rows.append(pd.DataFrame({
-            "placement_id": placements["placement_id"], "candidate": placements["candidate"],
-            "client": placements["client"], "consultant": placements["consultant"],
-            "lead_id": placements["lead_id"], "start_on": placements["start_on"],
-            "checkpoint": point.name, "due_on": due, "window_start": start,
-            "window_end": due + window, "from_start": point.from_start}))
-    if not rows:
-        return pd.DataFrame(columns=["placement_id", "candidate", "client", "consultant", "lead_id",
-                                     "start_on", "checkpoint", "due_on", "window_start",
-                                     "window_end", "from_start"])
-    frame = pd.concat(rows, ignore_index=True)
-    frame = frame[frame["due_on"].notna()]
-    return frame.sort_values(["due_on", "placement_id"], kind="stable").reset_index(drop=True)
+    if not schedule:
+        return pd.DataFrame(columns=SCHEDULE_COLUMNS)
+    window = np.timedelta64(WINDOW_DAYS, "D")
+    start_on = placements["start_on"].to_numpy()
+    # Every point's due dates at once, point after point (each point's rows in placement order).
+    due = np.concatenate([
+        placements["probation_end_on"].to_numpy().astype(start_on.dtype) if point.offset_days is None
+        else start_on + np.timedelta64(point.offset_days, "D") for point in schedule])
+    starts = np.tile(start_on, len(schedule))
+    from_start = np.repeat([point.from_start for point in schedule], len(placements))
+    opens = due - window
+    # Day 1's window opens on the start date itself, never before it.
+    opens = np.where(from_start & (opens < starts), starts, opens)
+    kept = ~np.isnat(due)
+    rows = np.tile(np.arange(len(placements)), len(schedule))[kept]
+    points = np.repeat(np.arange(len(schedule)), len(placements))[kept]
+    # By due date, then placement id (each id ranked once, a missing one last); ties keep the
+    # schedule's order.
+    ids, names = pd.factorize(placements["placement_id"], sort=True)
+    ids = np.where(ids < 0, len(names), ids)[rows]
+    order = np.lexsort((ids, due[kept].view("int64")))
+    people = placements[["placement_id", "candidate", "client", "consultant", "lead_id",
+                         "start_on"]].iloc[rows[order]].reset_index(drop=True)
+    return people.assign(
+        checkpoint=pd.Series(pd.array([point.name for point in schedule], dtype="str")
+                             .take(points[order])),
+        due_on=due[kept][order], window_start=opens[kept][order],
+        window_end=due[kept][order] + window, from_start=from_start[kept][order])
 
 
 def _mark_done(checkins: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """Return the check-ins with done_on: the first contact inside each one's window."""
-    keyed = checkins.reset_index().rename(columns={"index": "_row"})
-    pairs = keyed[["_row", "placement_id", "window_start", "window_end"]].merge(
-        found, on="placement_id")
-    inside = pairs[(pairs["on"] >= pairs["window_start"]) & (pairs["on"] <= pairs["window_end"])]
-    first = inside.groupby("_row")["on"].min()
-    done = lookup(keyed["_row"], first).set_axis(checkins.index)
-    return checkins.assign(done_on=done)
+    on = found["on"].to_numpy()
+    opens = checkins["window_start"].to_numpy().astype(on.dtype)
+    closes = checkins["window_end"].to_numpy().astype(on.dtype)
+    # Placements and days as integers (each placement id hashed once, each day ranked among the
+    # contacts' days and the windows' openings); then the contacts sorted by placement and day,
+    # and each window's first contact found by one binary search: the first at or after its
+    # opening, if it is the same placement's and falls by its close.
+    places = pd.factorize(pd.concat([pd.Series(checkins["placement_id"].array),
+                                     pd.Series(found["placement_id"].array)], ignore_index=True),
+                          use_na_sentinel=False)[0]
+    ours, theirs = places[:len(checkins)], places[len(checkins):]
+    days = np.unique(np.concatenate([on.view("int64"), opens.view("int64")]), return_inverse=True)[1]
+    span = int(days.max()) + 1 if len(days) else 1
+    keys = theirs * span + days[:len(on)]
+    order = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[order], ours * span + days[len(on):]), max(len(on) - 1, 0))
+    done = np.full(len(checkins), np.datetime64("NaT"), dtype=on.dtype)
+    if len(on):
+        first = order[at]
+        inside = ((theirs[first] == ours) & (on[first] >= opens) & (on[first] <= closes)
+                  & ~np.isnat(opens) & ~np.isnat(on[first]))
+        done[inside] = on[first][inside]
+    return checkins.assign(done_on=pd.Series(done, index=checkins.index))
 
 
 def for_people(checkins: pd.DataFrame) -> pd.DataFrame:

@@ -46,6 +46,8 @@ from recruit_dash.model import (
     Model,
     group_names,
     lookup,
+    positions,
+    stage_orders,
     tracked_stages,
 )
 from recruit_dash.periods import Period, period_holding, period_to_date, previous_period, to_date
@@ -81,24 +83,25 @@ def progress(model: Model, as_of: date) -> Progress:
     milestones = model.milestones
     leads = model.leads[["lead_id", "consultant", "client", "source", "role", "outcome",
                          "created_on"]].reset_index(drop=True)
-    code_of = pd.Series(np.arange(len(leads)), index=leads["lead_id"].to_numpy())
-    code_of = code_of[~code_of.index.duplicated()]
+    # Each milestone's lead as its row number (-1: no such lead) and its stage as its rung, found
+    # once: everything after works on these integers, not on the ids' text.
+    codes = positions(milestones["lead_id"], leads["lead_id"], missing_matches=True)
+    orders = stage_orders(milestones["stage"])
+    reached_on = milestones["reached_on"]
+    has_date = reached_on.notna().to_numpy(bool)
+    known = codes >= 0
     # The lead date comes from every lead milestone, planned or not: a lead dated after the day
     # must be known as such even though its lead milestone is not reached yet.
-    lead_rows = milestones[(milestones["stage"] == "lead") & milestones["reached_on"].notna()]
-    first_dates = lead_rows.assign(code=lead_rows["lead_id"].map(code_of)).dropna(
-        subset=["code"]).groupby("code")["reached_on"].min()
+    lead_rows = known & has_date & (orders == STAGE_ORDER["lead"])
+    first_dates = reached_on[lead_rows].groupby(codes[lead_rows]).min()
     lead_on = pd.Series(pd.NaT, index=leads.index, dtype="datetime64[ns]")
     lead_on.iloc[first_dates.index.to_numpy(dtype="int64")] = first_dates.to_numpy()
     lead_on = lead_on.fillna(leads["created_on"])
     # A lead with no lead date at all cannot be placed in time, so it counts as generated.
     generated = ~(lead_on > day).to_numpy(bool)
-    codes = milestones["lead_id"].map(code_of)
-    reached = milestones.assign(code=codes).dropna(subset=["code"])
-    reached = reached[(reached["reached_on"].isna() | (reached["reached_on"] <= day))
-                      & generated[reached["code"].to_numpy(dtype="int64")]]
-    code = reached["code"].to_numpy(dtype="int64")
-    order = reached["stage"].map(STAGE_ORDER).to_numpy(dtype="int64")
+    kept = known & (orders >= 0) & (~has_date | (reached_on <= day).to_numpy(bool))
+    kept[kept] = generated[codes[kept]]
+    code, order = codes[kept], orders[kept]
     recorded = np.zeros((len(leads), len(STAGE_IDS)), dtype=bool)
     recorded[code, order] = True
     # Being in the tracker by the day is being a lead: a lead with no stage recorded stands at
@@ -108,27 +111,37 @@ def progress(model: Model, as_of: date) -> Progress:
     np.maximum.at(furthest, code, order)
     leads = leads.assign(lead_on=lead_on, furthest=furthest, generated=generated)
     dated_start = np.zeros(len(leads), dtype=bool)
-    starts = milestones[(milestones["stage"] == "started") & milestones["reached_on"].notna()]
-    dated_start[starts["lead_id"].map(code_of).dropna().to_numpy(dtype="int64")] = True
+    dated_start[codes[known & has_date & (orders == STAGE_ORDER["started"])]] = True
     started = STAGE_ORDER["started"]
     # Filled once started by the day; a "Placed" status with no start date counts as filled too,
     # but one whose start date is still to come is open until that day.
     placed = (leads["outcome"] == FILLED).fillna(False).to_numpy(bool)
     filled = (furthest >= started) | (placed & ~dated_start)
-    closed = leads["outcome"].isin([LOST, ON_HOLD]).fillna(False).to_numpy(bool)
-    outcome = np.where(closed, leads["outcome"].astype(object), np.where(filled, FILLED, OPEN))
+    lost = (leads["outcome"] == LOST).fillna(False).to_numpy(bool)
+    on_hold = (leads["outcome"] == ON_HOLD).fillna(False).to_numpy(bool)
     # A lead not generated yet has no outcome on the day: it is in no lens and on no list.
-    leads["outcome"] = np.where(generated, outcome, None)
-    dated = reached.dropna(subset=["reached_on"])
-    dated = pd.DataFrame({"code": dated["code"].to_numpy(dtype="int64"),
-                          "order": dated["stage"].map(STAGE_ORDER).to_numpy(dtype="int64"),
-                          "reached_on": dated["reached_on"].to_numpy()})
-    dated = dated.iloc[np.lexsort((dated["order"].to_numpy(), dated["code"].to_numpy()))]
-    same_lead = dated["code"].shift(-1) == dated["code"]
-    gaps = (dated["reached_on"].shift(-1) - dated["reached_on"]).dt.days
-    dated = dated.assign(days_to_next=gaps.where(same_lead)).reset_index(drop=True)
-    return Progress(leads.drop(columns=["created_on"]), dated, recorded, as_of,
-                    tracked_stages(milestones))
+    outcome = np.select([~generated, lost, on_hold, filled], [4, 2, 3, 1], 0)
+    leads["outcome"] = np.array([OPEN, FILLED, LOST, ON_HOLD, None], dtype=object)[outcome]
+    return Progress(leads.drop(columns=["created_on"]),
+                    _dated(codes[kept & has_date], orders[kept & has_date],
+                           reached_on.to_numpy()[kept & has_date]),
+                    recorded, as_of, tracked_stages(milestones))
+
+
+def _dated(codes: np.ndarray, orders: np.ndarray, reached_on: np.ndarray) -> pd.DataFrame:
+    """Return the dated milestones by lead, then up the ladder (ties keep the table's order),
+    each with the days to the lead's next dated stage."""
+    by_lead = np.argsort(codes * len(STAGE_IDS) + orders, kind="stable")
+    codes, orders, reached_on = codes[by_lead], orders[by_lead], reached_on[by_lead]
+    if not len(codes):  # no dated milestone: the column keeps its whole-day (integer) type
+        return pd.DataFrame({"code": codes, "order": orders, "reached_on": reached_on,
+                             "days_to_next": np.array([], dtype="int64")})
+    gaps = np.full(len(codes), np.nan)
+    # Whole days, rounded down as Timedelta.days does; none after a lead's last dated stage.
+    gaps[:-1] = np.where(codes[1:] == codes[:-1],
+                         (reached_on[1:] - reached_on[:-1]) // np.timedelta64(1, "D"), np.nan)
+    return pd.DataFrame({"code": codes, "order": orders, "reached_on": reached_on,
+                         "days_to_next": gaps})
 
 
 @dataclass(frozen=True)
@@ -207,8 +220,9 @@ def funnel(model: Model, lens: str, period: Period, as_of: date,
     codes, at_stage, skipped = {}, {}, {}
     if lens == "activity":
         events = dated[period.contains(dated["reached_on"]).fillna(False).to_numpy(bool)]
+        event_orders, event_codes = events["order"].to_numpy(), events["code"].to_numpy()
         for stage in shown:
-            codes[stage] = events.loc[events["order"] == STAGE_ORDER[stage], "code"].to_numpy()
+            codes[stage] = event_codes[event_orders == STAGE_ORDER[stage]]
         undated = standing.recorded[members].any(axis=0) & ~np.isin(
             np.arange(len(STAGE_IDS)), dated["order"].unique())
         notes += [f"{STAGE_LABELS[stage]} is recorded without dates (ticks), so the activity lens "
@@ -245,14 +259,19 @@ def _share(count: int, base: int | None) -> float | None:
 
 def _days_to_next(dated: pd.DataFrame, shown: list[str]) -> tuple[dict[str, tuple], list[str]]:
     """Return per stage the median and 90th percentile days to the lead's next dated stage."""
-    gaps = dated.dropna(subset=["days_to_next"])
-    if gaps.empty:
+    days = dated["days_to_next"].to_numpy(dtype="float64")
+    timed = ~np.isnan(days)
+    if not timed.any():
         return {}, []
-    negative = int((gaps["days_to_next"] < 0).sum())
-    gaps = gaps[gaps["days_to_next"] >= 0]
-    stats = gaps.groupby("order")["days_to_next"].quantile([0.5, 0.9]).unstack()
-    out = {stage: (float(stats.at[STAGE_ORDER[stage], 0.5]), float(stats.at[STAGE_ORDER[stage], 0.9]))
-           for stage in shown if STAGE_ORDER[stage] in stats.index}
+    negative = int((days[timed] < 0).sum())
+    kept = timed & (days >= 0)
+    out = {}
+    if kept.any():
+        stats = pd.Series(days[kept]).groupby(dated["order"].to_numpy()[kept]).quantile(
+            [0.5, 0.9]).unstack()
+        medians, p90s = stats[0.5].to_dict(), stats[0.9].to_dict()
+        out = {stage: (float(medians[STAGE_ORDER[stage]]), float(p90s[STAGE_ORDER[stage]]))
+               for stage in shown if STAGE_ORDER[stage] in medians}
     notes = [f"{negative:,} stage dates come before the stage below them (a log out of order); "
              "left out of the time in stage"] if negative else []
     return out, notes
@@ -331,36 +350,50 @@ def stage_leads(model: Model, result: Funnel, stage: str) -> pd.DataFrame:
 
 
 def cohorts(model: Model, as_of: date, months: int | None = None, freq: str = "month",
-            stages: list[str] | None = None) -> pd.DataFrame:
+            stages: list[str] | None = None, standing: Progress | None = None) -> pd.DataFrame:
     """Return leads generated per month (or quarter) and where each stands on the as-of date."""
-    standing = progress(model, as_of)
-    leads = standing.leads.dropna(subset=["lead_on"])
-    leads = leads[leads["lead_on"] <= to_date(as_of)]
-    key = leads["lead_on"].dt.to_period("M" if freq == "month" else "Q").astype(str)
-    leads = leads.assign(cohort=key)
-    shown = ordered_stages(stages)
-    rows = []
-    for cohort, members in leads.groupby("cohort", sort=True):
-        open_members = members[members["outcome"] == OPEN]
-        furthest = open_members["furthest"].map(dict(enumerate(STAGE_IDS)))
-        by_stage = furthest.value_counts()
-        in_cohort = np.zeros(len(standing.leads), dtype=bool)
-        in_cohort[members.index.to_numpy()] = True
-        lead_days = _days_from_lead(standing.dated[in_cohort[standing.dated["code"].to_numpy()]])
-        rows.append({
-            "month": cohort, "leads": len(members),
-            "filled": int((members["outcome"] == FILLED).sum()),
-            "lost": int((members["outcome"] == LOST).sum()),
-            "on_hold": int((members["outcome"] == ON_HOLD).sum()),
-            "open": len(open_members),
-            "open_by_stage": {stage: int(by_stage.get(stage, 0)) for stage in shown
-                              if by_stage.get(stage, 0)},
-            "median_days_to": lead_days,
-        })
-    frame = pd.DataFrame(rows)
-    if months and len(frame):
+    standing = standing or progress(model, as_of)
+    cohort, names = _cohort_numbers(standing, as_of, freq)
+    if not names:
+        return pd.DataFrame()
+    leads, count = standing.leads, len(names)
+    outcome = leads["outcome"].to_numpy(object)
+
+    def per_cohort(chosen: np.ndarray) -> np.ndarray:
+        return np.bincount(cohort[(cohort >= 0) & chosen], minlength=count)
+
+    is_open = (cohort >= 0) & (outcome == OPEN)
+    # Open leads per cohort and furthest stage, counted in one pass.
+    at_stage = np.bincount(cohort[is_open] * len(STAGE_IDS) + leads["furthest"].to_numpy()[is_open],
+                           minlength=count * len(STAGE_IDS)).reshape(count, len(STAGE_IDS))
+    shown = [STAGE_ORDER[stage] for stage in ordered_stages(stages)]
+    frame = pd.DataFrame({
+        "month": names, "leads": per_cohort(cohort >= 0), "filled": per_cohort(outcome == FILLED),
+        "lost": per_cohort(outcome == LOST), "on_hold": per_cohort(outcome == ON_HOLD),
+        "open": per_cohort(is_open),
+        "open_by_stage": [{STAGE_IDS[order]: int(row[order]) for order in shown if row[order]}
+                          for row in at_stage],
+        "median_days_to": _days_from_lead(standing.dated, cohort, count),
+    })
+    if months:
         frame = frame.tail(months).reset_index(drop=True)
     return frame
+
+
+def _cohort_numbers(standing: Progress, as_of: date, freq: str) -> tuple[np.ndarray, list[str]]:
+    """Return each lead's cohort as its place among the cohorts' names ("2025-03", "2025Q1"),
+    -1 for a lead with no lead date or one after the as-of date, and the names in order. Each
+    distinct month is named once, not once per lead."""
+    lead_on = standing.leads["lead_on"]
+    dated = (lead_on.notna() & (lead_on <= to_date(as_of))).to_numpy(bool)
+    keys, periods = pd.factorize(lead_on[dated].dt.to_period("M" if freq == "month" else "Q"))
+    names = [str(name) for name in periods.astype(str)]
+    order = np.argsort(np.array(names, dtype=object), kind="stable")
+    place = np.empty(len(names), dtype="int64")
+    place[order] = np.arange(len(names))
+    cohort = np.full(len(lead_on), -1, dtype="int64")
+    cohort[dated] = place[keys]
+    return cohort, [names[index] for index in order]
 
 
 def days_from_lead_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -372,32 +405,43 @@ def days_from_lead_table(table: pd.DataFrame) -> pd.DataFrame:
     return frame.dropna(axis=1, how="all")
 
 
-def _days_from_lead(dated: pd.DataFrame) -> dict[str, float]:
-    """Return the median days from the lead date to each later dated milestone."""
-    first = STAGE_ORDER["lead"]
-    lead = dated[dated["order"] == first].set_index("code")["reached_on"]
-    later = dated[dated["order"] != first]
-    days = (later["reached_on"] - later["code"].map(lead)).dt.days
-    medians = later.assign(days=days).dropna(subset=["days"]).groupby("order")["days"].median()
-    return {STAGE_IDS[order]: float(days) for order, days in medians.items()}
+def _days_from_lead(dated: pd.DataFrame, cohort: np.ndarray, count: int) -> list[dict[str, float]]:
+    """Return per cohort the median days from the lead date to each later dated milestone."""
+    codes, orders = dated["code"].to_numpy(), dated["order"].to_numpy()
+    reached_on = dated["reached_on"].to_numpy()
+    is_lead = orders == STAGE_ORDER["lead"]
+    # Each lead's lead date (its earliest, as progress takes it, should one be recorded twice).
+    lead_on = np.full(len(cohort), np.datetime64("NaT"), dtype=reached_on.dtype)
+    first = pd.Series(reached_on[is_lead]).groupby(codes[is_lead]).min()
+    lead_on[first.index.to_numpy()] = first.to_numpy()
+    later = ~is_lead & (cohort[codes] >= 0)
+    days = pd.DataFrame({"cohort": cohort[codes[later]], "order": orders[later],
+                         "days": pd.Series(reached_on[later] - lead_on[codes[later]]).dt.days})
+    medians = days.dropna(subset=["days"]).groupby(["cohort", "order"])["days"].median()
+    out: list[dict[str, float]] = [{} for _ in range(count)]
+    for (number, order), value in medians.items():
+        out[number][STAGE_IDS[order]] = float(value)
+    return out
 
 
-def filled_curve(model: Model, as_of: date, months: int = 12) -> pd.DataFrame:
+def filled_curve(model: Model, as_of: date, months: int = 12,
+                 standing: Progress | None = None) -> pd.DataFrame:
     """Return, per monthly cohort, the share filled against weeks since the lead date."""
-    standing = progress(model, as_of)
-    leads = standing.leads.dropna(subset=["lead_on"])
-    leads = leads[leads["lead_on"] <= to_date(as_of)]
+    standing = standing or progress(model, as_of)
+    cohort, names = _cohort_numbers(standing, as_of, "month")
+    lead_on = standing.leads["lead_on"]
     starts = standing.dated[standing.dated["order"] == STAGE_ORDER["started"]]
-    start_on = lookup(pd.Series(leads.index, index=leads.index),
-                      starts.drop_duplicates("code").set_index("code")["reached_on"])
-    weeks = ((start_on - leads["lead_on"]).dt.days // 7)
-    leads = leads.assign(cohort=leads["lead_on"].dt.to_period("M").astype(str), weeks=weeks)
-    recent = sorted(leads["cohort"].unique())[-months:]
-    rows = []
-    for cohort in recent:
-        members = leads[leads["cohort"] == cohort]
-        horizon = int((to_date(as_of) - members["lead_on"].min()).days // 7)
-        for week in range(0, horizon + 1):
-            share = float((members["weeks"] <= week).sum()) / len(members)
-            rows.append({"cohort": cohort, "weeks": week, "share_filled": share})
-    return pd.DataFrame(rows)
+    start_on = lookup(pd.Series(lead_on.index), starts.drop_duplicates("code").set_index("code")
+                      ["reached_on"])
+    weeks = ((start_on - lead_on).dt.days // 7).to_numpy(dtype="float64")
+    columns: dict[str, list] = {"cohort": [], "weeks": [], "share_filled": []}
+    for number in range(len(names))[-months:]:
+        members = cohort == number
+        horizon = int((to_date(as_of) - lead_on[members].min()).days // 7)
+        span = np.arange(horizon + 1)
+        # A cohort's share filled by each week: its leads started within that many weeks.
+        filled = np.searchsorted(np.sort(weeks[members]), span, side="right")
+        columns["cohort"] += [names[number]] * len(span)
+        columns["weeks"] += span.tolist()
+        columns["share_filled"] += (filled / members.sum()).tolist()
+    return pd.DataFrame(columns) if columns["cohort"] else pd.DataFrame()

@@ -34,9 +34,9 @@ from recruit_dash.model import (
     OPEN,
     STAGE_IDS,
     STAGE_LABELS,
-    STAGE_ORDER,
     Model,
-    lookup,
+    positions,
+    stage_orders,
 )
 from recruit_dash.periods import to_date
 
@@ -80,40 +80,52 @@ def call_queue(model: Model, as_of: date, standing: Progress | None = None,
          (items["days_overdue"].fillna(0) > LONG_OVERDUE_DAYS).to_numpy(dtype=bool),
          items["overdue"], items["due_on"] == day], [START_DAY, LONG_OVERDUE, OVERDUE, DUE],
         COMING_UP)
-    depth = items["stage"].map(STAGE_ORDER).fillna(-1)
-    items = items.assign(_depth=depth, _fee=items["fee"].astype("Float64").fillna(0),
-                         _who=items["consultant"].fillna("~"))
-    items = items.sort_values(["_who", "urgency", "_depth", "_fee", "due_on"],
-                              ascending=[True, True, False, False, True], kind="stable")
-    return items[COLUMNS].reset_index(drop=True)
+    # By consultant (no consultant last), urgency, furthest stage first, biggest fee first, due
+    # date: one stable sort of integer keys (every call has a due date).
+    who = pd.factorize(items["consultant"].fillna("~"), sort=True)[0]
+    fee = items["fee"].astype("Float64").fillna(0).to_numpy("float64")
+    order = np.lexsort((items["due_on"].to_numpy().view("int64"), -fee,
+                        -stage_orders(items["stage"]), items["urgency"].to_numpy(), who))
+    return items[COLUMNS].iloc[order].reset_index(drop=True)
 
 
 def _lead_actions(model: Model, standing: Progress, day: pd.Timestamp) -> pd.DataFrame:
     """Return next actions due or overdue (open and on-hold leads) and lost leads' re-contacts."""
     leads = model.leads
-    # lookup keeps the outcome's text type even when no lead stands on the day (a day before
-    # the data begins), where a map would give a column of nulls that cannot be compared.
-    outcome = lookup(leads["lead_id"], standing.leads.drop_duplicates("lead_id")
-                     .set_index("lead_id")["outcome"])
-    due = leads["next_action_on"] <= day
-    chosen = leads[due & outcome.isin([OPEN, ON_HOLD, LOST])]
-    lost = (outcome[chosen.index] == LOST).to_numpy()
+    # Each lead's row in the standing, found once: its outcome and furthest stage are taken by it.
+    rows = positions(leads["lead_id"], standing.leads["lead_id"], missing_matches=True)
+    outcome = _taken(standing.leads["outcome"], rows)
+    due = (leads["next_action_on"] <= day).to_numpy(bool)
+    chosen_rows = due & ((outcome == OPEN) | (outcome == ON_HOLD) | (outcome == LOST))
+    chosen = leads.loc[chosen_rows, ["consultant", "contact", "candidate", "client", "lead_id",
+                                     "status", "fee", "next_action_on"]]
+    lost = outcome[chosen_rows] == LOST
     kind = np.where(lost, "recontact", "next_action")
-    status = chosen["status"].fillna("no status").astype(str)
-    what = np.where(lost, "Re-contact a lost lead (" + status + ")",
-                    "Next action (status: " + status + ")")
+    # Each distinct status worded once, both ways; each call takes its words by the status.
+    status, statuses = pd.factorize(chosen["status"].fillna("no status").astype(str))
+    words = np.array([[f"Next action (status: {text})", f"Re-contact a lost lead ({text})"]
+                      for text in statuses] or [["", ""]], dtype=object)
+    what = words[status, lost.astype("int64")]
+    # The columns' own arrays, under the leads' index: nothing to align.
     return pd.DataFrame({
-        "consultant": chosen["consultant"], "kind": kind, "what": what,
-        "who": chosen["contact"].fillna(chosen["candidate"]), "client": chosen["client"],
-        "lead_id": chosen["lead_id"], "placement_id": pd.NA,
-        "stage": chosen["lead_id"].map(_furthest(standing)), "fee": chosen["fee"],
-        "due_on": chosen["next_action_on"]})
+        "consultant": chosen["consultant"].array, "kind": kind, "what": what,
+        "who": chosen["contact"].fillna(chosen["candidate"]).array, "client": chosen["client"].array,
+        "lead_id": chosen["lead_id"].array, "placement_id": pd.NA,
+        "stage": _furthest(standing, rows[chosen_rows], chosen.index).array,
+        "fee": chosen["fee"].array, "due_on": chosen["next_action_on"].array}, index=chosen.index)
 
 
-def _furthest(standing: Progress) -> pd.Series:
-    leads = standing.leads.drop_duplicates("lead_id")
-    stages = np.array(STAGE_IDS + ("",), dtype=object)[leads["furthest"].to_numpy()]
-    return pd.Series(stages, index=leads["lead_id"].to_numpy()).replace("", pd.NA)
+def _taken(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Return the values at these rows, missing (NaN) at a row of -1 (a lead the standing lacks)."""
+    return pd.api.extensions.take(values.to_numpy(object), rows, allow_fill=True)
+
+
+def _furthest(standing: Progress, rows: np.ndarray, index: pd.Index) -> pd.Series:
+    """Return the furthest stage of the standing's leads at these rows (missing for a lead not
+    generated by the day, or one the standing lacks)."""
+    furthest = pd.api.extensions.take(standing.leads["furthest"].to_numpy(), rows,
+                                      allow_fill=True, fill_value=-1)
+    return pd.Series(pd.array(STAGE_IDS, dtype="str").take(furthest, allow_fill=True), index=index)
 
 
 def _starts(model: Model, day: pd.Timestamp) -> pd.DataFrame:
@@ -148,12 +160,20 @@ def _checkins(care: Aftercare, day: pd.Timestamp) -> pd.DataFrame:
         checkins["window_end"] >= day - pd.Timedelta(days=LOOKBACK_DAYS))
     chosen = checkins[((checkins["status"] == "due") | late)
                       & ~checkins["from_start"].astype(bool)]
-    # Two check-ins due the same day (day 90 and a 90-day probation end) are one call.
-    names = chosen.groupby(["placement_id", "due_on"])["checkpoint"].agg(" / ".join)
-    chosen = chosen.drop_duplicates(["placement_id", "due_on"])
-    keys = zip(chosen["placement_id"], chosen["due_on"], strict=True)
-    what = [names[key] + " check-in" for key in keys]
-    fees = care.placements.set_index("placement_id")["fee"]
+    # Two check-ins due the same day (day 90 and a 90-day probation end) are one call; the
+    # names are joined only for such pairs, not looked up once per call.
+    pair = ["placement_id", "due_on"]
+    shared = chosen.duplicated(pair, keep=False).to_numpy(bool)
+    names: dict[tuple, list[str]] = {}
+    together = chosen[shared]
+    for key in zip(together["placement_id"], together["due_on"], together["checkpoint"], strict=True):
+        names.setdefault(key[:2], []).append(key[2])
+    first = ~chosen.duplicated(pair).to_numpy(bool)
+    shared, chosen = shared[first], chosen[first]
+    what = [(" / ".join(names[(placement, due)]) if joined else checkpoint) + " check-in"
+            for placement, due, checkpoint, joined in zip(
+                chosen["placement_id"], chosen["due_on"], chosen["checkpoint"], shared, strict=True)]
+    fees = pd.Series(care.placements["fee"].array, index=care.placements["placement_id"].array)
     fees = fees[~fees.index.duplicated()]
     return pd.DataFrame({
         "consultant": chosen["consultant"], "kind": "checkin", "what": what,

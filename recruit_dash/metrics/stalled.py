@@ -104,7 +104,9 @@ def stalled_leads(model: Model, as_of: date, rules: StallRules | None = None,
     last = last_progress(model, standing)
     furthest = np.maximum(leads["furthest"].to_numpy(), 0)
     stage = pd.Series(np.array(STAGE_IDS, dtype=object)[furthest], index=leads.index)
-    threshold = stage.map(lambda s: rules.threshold(s)).astype("Float64")
+    # Each rung's threshold looked up once, then taken per lead by its furthest rung.
+    thresholds = pd.array([rules.threshold(rung) for rung in STAGE_IDS], dtype="Float64")
+    threshold = pd.Series(thresholds.take(furthest), index=leads.index)
     days = (day - last).dt.days.astype("Float64")
     source = model.leads.set_index("lead_id")
     source = source[~source.index.duplicated()]
@@ -121,7 +123,7 @@ def stalled_leads(model: Model, as_of: date, rules: StallRules | None = None,
                                   days_since_progress=days[stalled].astype("Int64"),
                                   threshold=threshold[stalled].astype("Int64"),
                                   next_action_on=next_on[stalled])
-    found = found.assign(reason=[_reason(row, standing.tracked) for row in found.itertuples()])
+    found = found.assign(reason=_reasons(found, standing.tracked))
     columns = ["lead_id", "consultant", "client", "role", "stage", "last_progress_on",
                "days_since_progress", "threshold", "next_action_on", "reason"]
     found = found[columns].join(source[["status", "fee"]], on="lead_id")
@@ -139,26 +141,33 @@ def _planned_starts(model: Model, day: pd.Timestamp) -> pd.Index:
     return pd.Index(pd.concat([planned, placed]).unique())
 
 
-def _reason(row, tracked: tuple[str, ...] = STAGE_IDS) -> str:
-    """Return why a lead is stalled, in the words a team lead uses; the step it waits for is the
-    next stage the data tracks (a tracker without meetings never waits for a meeting)."""
-    phrase = STAGE_PHRASES[row.stage]
-    parts = [f"{phrase} {_days(row.days_since_progress)}" if row.stage != "resigned"
-             else f"{phrase}, last progress {_days(row.days_since_progress)}"]
-    if row.stage == "resigned":
-        parts.append("no start date set")
-    else:
-        later = [stage for stage in tracked if STAGE_ORDER[stage] > STAGE_ORDER[row.stage]]
-        following = later[0] if later else STAGE_IDS[STAGE_ORDER[row.stage] + 1]
-        natural = following == STAGE_IDS[STAGE_ORDER[row.stage] + 1]
-        parts.append(MISSING_NEXT[row.stage] if natural and row.stage in MISSING_NEXT
-                     else "no start yet" if following == "started"
-                     else f"no {_lower_first(STAGE_PHRASES[following])} yet")
-    if pd.isna(row.next_action_on):
-        parts.append("no next call set")
-    else:
-        parts.append(f"next call was due {row.next_action_on:%-d %b %Y}")
-    return ", ".join(parts)
+def _reasons(found: pd.DataFrame, tracked: tuple[str, ...] = STAGE_IDS) -> list[str]:
+    """Return why each lead is stalled, in the words a team lead uses ("CVs sent 12 days ago, no
+    1st interview arranged yet, no next call set"). Each distinct stage, count of days and next
+    call date is worded once, not once per lead."""
+    stages = found["stage"].to_numpy(object)
+    waits = {stage: _waiting_for(stage, tracked) for stage in set(stages)}
+    day_codes, counts = pd.factorize(found["days_since_progress"])
+    day_words = [_days(count) for count in counts]
+    call_codes, calls = pd.factorize(found["next_action_on"])
+    # A lead with no next action has the code -1: the last words.
+    call_words = [f"next call was due {day:%-d %b %Y}" for day in calls] + ["no next call set"]
+    return [f"{STAGE_PHRASES[stage]}{', last progress' if stage == 'resigned' else ''} "
+            f"{day_words[day]}, {waits[stage]}, {call_words[call]}"
+            for stage, day, call in zip(stages, day_codes, call_codes, strict=True)]
+
+
+def _waiting_for(stage: str, tracked: tuple[str, ...]) -> str:
+    """Return what a lead at a stage waits for: the next stage the data tracks (a tracker
+    without meetings never waits for a meeting), or a start date after a resignation."""
+    if stage == "resigned":
+        return "no start date set"
+    later = [rung for rung in tracked if STAGE_ORDER[rung] > STAGE_ORDER[stage]]
+    following = later[0] if later else STAGE_IDS[STAGE_ORDER[stage] + 1]
+    natural = following == STAGE_IDS[STAGE_ORDER[stage] + 1]
+    return (MISSING_NEXT[stage] if natural and stage in MISSING_NEXT
+            else "no start yet" if following == "started"
+            else f"no {_lower_first(STAGE_PHRASES[following])} yet")
 
 
 def _lower_first(text: str) -> str:

@@ -37,10 +37,12 @@ def literal(text: object) -> str:
 def weekly_trend(frame: pd.DataFrame, title: str) -> go.Figure:
     """Return a line chart of weekly milestone counts, one line per stage in ladder order."""
     figure = go.Figure()
+    # The rows of each stage found in one pass (not a comparison of every row per stage).
+    groups = frame.groupby("stage", sort=False).indices if len(frame) else {}
     for stage in STAGE_IDS:
-        rows = frame[frame["stage"] == stage]
-        if rows.empty:
+        if stage not in groups:
             continue
+        rows = frame.iloc[groups[stage]]
         part = rows["part_week"].to_numpy() if "part_week" in rows else None
         figure.add_trace(go.Scatter(
             x=rows["week"], y=rows["count"], mode="lines+markers", name=STAGE_LABELS[stage],
