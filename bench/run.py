@@ -3,7 +3,7 @@ read with the fast reader and against pandas.read_excel with its default engine.
 
 Every timing is the median of 3 runs, each in a fresh process so that peak memory (the largest
 resident set size of that process and its children) is measured for that step alone; the steps
-take turns. Then every page's first render and re-renders after control changes (bench/pages.py)
+take turns. Then every page's first render and re-renders after control changes (bench/page_timings.py)
 and the mapping editor's. All figures come from one run, and go to bench/results.json as well.
 """
 
@@ -17,9 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import page_timings
 from results import record
-
-import pages  # bench/ is the script's folder: its modules import by name
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
@@ -101,7 +100,7 @@ def measure_all(path: Path) -> dict[str, dict]:
 def mapping_editor_reruns(path: Path) -> dict[str, float]:
     """Return the seconds the Data page takes to re-render after each change in the mapping
     editor (a column of the leads sheet remapped)."""
-    return pages.page_timings(path, "mapping_editor")["reruns"]
+    return page_timings.page_timings(path, "mapping_editor")["reruns"]
 
 
 def main() -> None:
@@ -110,7 +109,7 @@ def main() -> None:
     results = measure_all(path)
     ingest, bare, pandas_default = (results[step] for step in STEPS)
     print("every page with the workbook uploaded, each in a fresh process:", flush=True)
-    every_page = pages.all_pages(path)
+    every_page = page_timings.all_pages(path)
     editor = mapping_editor_reruns(path)
     remaps = [seconds for label, seconds in editor.items() if label.startswith("column")]
     report = {
