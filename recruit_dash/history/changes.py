@@ -10,15 +10,22 @@ from recruit_dash.model import STAGE_IDS, Model, json_value
 
 
 def standing(model: Model, day) -> pd.DataFrame:
-    """Return each lead's furthest stage, outcome and next action on a day."""
+    """Return each lead's furthest stage, outcome and next action on a day, by lead_id."""
     reached = progress(model, pd.Timestamp(day).date())
-    leads = reached.leads.drop_duplicates("lead_id").set_index("lead_id")
+    leads = reached.leads.drop_duplicates("lead_id")
     stages = np.array((*STAGE_IDS, None), dtype=object)[leads["furthest"].to_numpy()]
-    source = model.leads.drop_duplicates("lead_id").set_index("lead_id")
-    return pd.DataFrame({"consultant": leads["consultant"], "client": leads["client"],
-                         "stage": stages, "outcome": leads["outcome"],
-                         "next_action_on": source["next_action_on"].reindex(leads.index)},
-                        index=leads.index)
+    source = model.leads.drop_duplicates("lead_id")
+    next_action = pd.Series(source["next_action_on"].to_numpy(), index=_lead_ids(source))
+    # Lead ids as Python strings: the joins and look-ups below hash them, which Arrow strings'
+    # own isin does value by value.
+    index = _lead_ids(leads)
+    return pd.DataFrame({"consultant": leads["consultant"].array, "client": leads["client"].array,
+                         "stage": stages, "outcome": leads["outcome"].to_numpy(),
+                         "next_action_on": next_action.reindex(index).to_numpy()}, index=index)
+
+
+def _lead_ids(leads: pd.DataFrame) -> pd.Index:
+    return pd.Index(leads["lead_id"].to_numpy(object), dtype=object, name="lead_id")
 
 
 def moved(old: pd.DataFrame, new: pd.DataFrame) -> dict:
@@ -33,8 +40,11 @@ def moved(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     slipped = both[(both["next_action_on_to"] > both["next_action_on_from"])]
 
     def rows(frame: pd.DataFrame, fields: dict[str, str]) -> list[dict]:
-        return [{"lead_id": lead_id, **{key: json_value(row[column]) for key, column in fields.items()}}
-                for lead_id, row in frame.iterrows()]
+        # Column by column: a row at a time costs a Series per lead.
+        columns = {key: [json_value(value) for value in frame[column].tolist()]
+                   for key, column in fields.items()}
+        return [{"lead_id": lead_id, **{key: values[index] for key, values in columns.items()}}
+                for index, lead_id in enumerate(frame.index.tolist())]
 
     return {
         "new": rows(new[~new.index.isin(old.index)], {"consultant": "consultant", "client": "client",

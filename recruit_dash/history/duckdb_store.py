@@ -17,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from recruit_dash.history import schema
+from recruit_dash.history import schema, snapshots
 from recruit_dash.history.store import NewUpload, Saved, Store, StoreError, default_path, migrations_after
 from recruit_dash.ingest.results import FileReport
 from recruit_dash.model import Table
@@ -35,6 +36,11 @@ DAMAGE_MARKS = ("corrupt", "checksum", "could not read enough bytes",
 LOCK_MARK = "could not set lock"
 
 log = logging.getLogger(__name__)
+_DAY = 'date_trunc(\'day\', "on")'  # an event's day
+# Stored columns come back as the model's dtypes, so that nothing is converted row by row.
+_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
+                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
+                 pa.bool_(): pd.BooleanDtype()}
 
 
 @dataclass(eq=False)
@@ -214,21 +220,61 @@ class DuckDBStore(Store):
     @_in_words
     def _select(self, table: Table, upload_ids: list[int]) -> pd.DataFrame:
         marks = ", ".join("?" * len(upload_ids))
-        return self._cursor().execute(
+        return _frame(self._cursor().sql(
             f"SELECT upload_id, {schema.quoted_columns(table)} FROM {table.name} "
-            f"WHERE upload_id IN ({marks})", upload_ids).df()
+            f"WHERE upload_id IN ({marks})", params=upload_ids))
 
     @_in_words
-    def _first_seen(self, upload_ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _kept_events(self, table: Table, upload_ids: list[int]) -> pd.DataFrame:
+        cursor = self._cursor()
         marks = ", ".join("?" * len(upload_ids))
+        # Dates are compared as days, as the model reads them (an older version kept times).
+        spans = cursor.execute(
+            f"SELECT upload_id, min({_DAY}), max({_DAY}) FROM {table.name} "
+            f'WHERE upload_id IN ({marks}) AND "on" IS NOT NULL GROUP BY upload_id',
+            upload_ids).fetchall()
+        keeping, covered = snapshots.newer_spans(upload_ids, {row[0]: row[1:] for row in spans})
+        # Only the uploads that keep rows are read: a cumulative sheet's older copies are not.
+        marks = ", ".join("?" * len(keeping))
+        columns = ", ".join(f'kept."{column}"' for column in schema.STORED_COLUMNS[table.name])
+        query = f"SELECT kept.upload_id, {columns} FROM {table.name} AS kept"
+        where = f" WHERE kept.upload_id IN ({marks}) ORDER BY kept.rowid"
+        if not covered:
+            return _frame(cursor.sql(query + where, params=keeping))
+        name = f"covered_{threading.get_ident()}"
+        cursor.register(name, pd.DataFrame(covered, columns=["upload_id", "first_day", "last_day"])
+                        .astype({"upload_id": "int64", "first_day": "datetime64[ns]",
+                                 "last_day": "datetime64[ns]"}))
+        try:
+            return _frame(cursor.sql(
+                f"{query} ANTI JOIN {name} AS newer ON newer.upload_id = kept.upload_id AND "
+                f'(kept."on" IS NULL OR date_trunc(\'day\', kept."on") BETWEEN newer.first_day '
+                f"AND newer.last_day){where}", params=keeping))
+        finally:
+            cursor.unregister(name)
+
+    @_in_words
+    def _first_seen(self, upload_ids: list[int], latest: int, status_only: list[str]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        marks = ", ".join("?" * len(upload_ids))
+        sheets = ", ".join("?" * len(status_only))
+        from_status = f" OR source_sheet IN ({sheets})" if status_only else ""
+        # A few leads' sightings, not every lead's: the history dates only undated milestones.
+        # (Every stored lead and milestone has a lead_id: ingest names a row without one.)
+        wanted = (f"(SELECT DISTINCT lead_id FROM milestones WHERE upload_id = ? AND "
+                  f"(reached_on IS NULL{from_status})) AS wanted")
         seen = self._cursor().execute(
             f"SELECT m.lead_id, m.stage, min(u.as_of) AS first_seen FROM milestones m "
-            f"JOIN uploads u USING (upload_id) WHERE m.upload_id IN ({marks}) GROUP BY 1, 2",
-            upload_ids).df()
+            f"JOIN uploads u USING (upload_id) SEMI JOIN {wanted} "
+            f"ON m.lead_id = wanted.lead_id "
+            f"WHERE m.upload_id IN ({marks}) GROUP BY 1, 2 ORDER BY 1, 2",
+            [latest, *status_only, *upload_ids]).df()
         lead_seen = self._cursor().execute(
             f"SELECT l.lead_id, min(u.as_of) AS lead_seen FROM leads l "
-            f"JOIN uploads u USING (upload_id) WHERE l.upload_id IN ({marks}) GROUP BY 1",
-            upload_ids).df()
+            f"JOIN uploads u USING (upload_id) SEMI JOIN {wanted} "
+            f"ON l.lead_id = wanted.lead_id "
+            f"WHERE l.upload_id IN ({marks}) GROUP BY 1 ORDER BY 1",
+            [latest, *status_only, *upload_ids]).df()
         return seen, lead_seen
 
 
@@ -362,6 +408,14 @@ def _migrate(connection: duckdb.DuckDBPyConnection) -> None:
             for statement in script:
                 connection.execute(statement)
             connection.execute("INSERT INTO schema_version VALUES (?, ?)", [version, datetime.now()])
+
+
+def _frame(rows: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """Return a query's rows as a frame of the model's dtypes, through Arrow: text as Arrow
+    strings, numbers and flags nullable, times in nanoseconds; upload_id a plain integer."""
+    frame = rows.to_arrow_table().to_pandas(types_mapper=_PANDAS_TYPES.get,
+                                            coerce_temporal_nanoseconds=True)
+    return frame.astype({"upload_id": "int64"}) if "upload_id" in frame else frame
 
 
 def _damaged(error: Exception) -> bool:

@@ -20,6 +20,7 @@ from recruit_dash.model import (
 
 SNAPSHOT_TABLES: tuple[Table, ...] = (LEADS, MILESTONES, PLACEMENTS, CHECKINS, ISSUES)
 EVENT_TABLES: tuple[Table, ...] = (ACTIVITIES, FEEDBACK)
+STANDING_TABLES: tuple[Table, ...] = (LEADS, MILESTONES)  # what a lead's standing reads
 
 # Each migration is frozen once released: a store made by any version opens in every later one.
 MIGRATIONS: tuple[tuple[int, str], ...] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -11,19 +12,49 @@ from recruit_dash.ingest.profiles import ProfileError, profile_from_json
 from recruit_dash.model import MILESTONES, STAGE_IDS, conform
 
 
-def tracker_tables(family: pd.DataFrame, latest: int, snapshot: dict[str, pd.DataFrame],
-                   events: dict[str, pd.DataFrame], seen: pd.DataFrame, lead_seen: pd.DataFrame
+def tracker_tables(snapshot: dict[str, pd.DataFrame], events: dict[str, pd.DataFrame],
+                   status_only: list[str], seen: pd.DataFrame, lead_seen: pd.DataFrame
                    ) -> dict[str, pd.DataFrame]:
-    """Return one tracker's tables: the snapshot tables of its upload `latest`, the event tables
-    of every upload in `family` (oldest first), and milestones dated by `seen` and `lead_seen`
-    (when the family's uploads first showed each lead at each stage, and each lead at all)."""
-    ids = [int(value) for value in family["upload_id"]]
-    tables = {name: rows.drop(columns="upload_id") for name, rows in snapshot.items()}
-    status_only = _status_only_sheets(family[family["upload_id"] == latest]["sheets"].iloc[0])
-    tables["milestones"] = _inferred(tables["milestones"], seen, lead_seen, status_only)
-    for name, rows in events.items():
-        tables[name] = _covered(rows, ids)
+    """Return one tracker's tables: the snapshot tables of its latest upload, the event rows its
+    uploads keep, and milestones dated by `seen` and `lead_seen` (when the tracker's uploads
+    first showed each lead at each stage, and each lead at all); every table comes with its
+    rows' upload_id, which is dropped."""
+    tables = {name: rows.drop(columns="upload_id") for name, rows in (*snapshot.items(),
+                                                                      *events.items())}
+    if "milestones" in tables:
+        tables["milestones"] = _inferred(tables["milestones"], seen, lead_seen, status_only)
     return tables
+
+
+def newer_spans(upload_ids: list[int], spans: dict[int, tuple]) -> tuple[list[int], list[tuple]]:
+    """Return which uploads of a tracker (oldest first) keep event rows of a table, and the days
+    their newer uploads cover, as merged (upload_id, first, last) intervals: a row dated in one
+    of them is replaced by the newer upload's rows, and so is an undated one once any is. `spans`
+    gives each upload's first and last dated day in the table, for those that have one."""
+    covered: list[tuple] = []  # the newer uploads' spans, merged, in order
+    keeping, intervals = [], []
+    for upload_id in reversed(upload_ids):  # newest first
+        own = spans.get(upload_id)
+        if not covered:
+            keeping.append(upload_id)
+        elif own is not None and not any(first <= own[0] and own[1] <= last
+                                         for first, last in covered):
+            keeping.append(upload_id)  # not all of its rows are replaced: some are kept
+            intervals += [(upload_id, first, last) for first, last in covered]
+        if own is not None:
+            covered = _merged([*covered, own])
+    return keeping[::-1], intervals
+
+
+def _merged(spans: list[tuple]) -> list[tuple]:
+    """Return spans of days with those that overlap or meet joined, in order."""
+    merged: list[list] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + timedelta(days=1):  # no day falls between
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return [tuple(span) for span in merged]
 
 
 def accepted_merges(uploads: pd.DataFrame) -> tuple:
@@ -82,27 +113,6 @@ def _earlier_stages(milestones: pd.DataFrame, seen: pd.DataFrame,
         "source_row": earlier["lead_id"].map(source["source_row"])}), MILESTONES)
 
 
-def _status_only_sheets(sheets: str) -> list[str]:
+def status_only_sheets(sheets: str) -> list[str]:
+    """Return the names of an upload's sheets that have only a status column (its `sheets`)."""
     return [sheet["name"] for sheet in json.loads(sheets) if sheet.get("shape") == "status-only"]
-
-
-def _covered(frame: pd.DataFrame, ids: list[int]) -> pd.DataFrame:
-    """Return event rows where each newer upload replaces older ones for the dates it covers."""
-    if frame.empty:
-        return frame.drop(columns="upload_id")
-    keep = np.zeros(len(frame), dtype=bool)
-    spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    for upload_id in reversed(ids):  # newest first
-        mine = (frame["upload_id"] == upload_id).to_numpy()
-        if not mine.any():
-            continue
-        dates = frame.loc[mine, "on"]
-        covered = np.zeros(mine.sum(), dtype=bool)
-        for start, end in spans:
-            covered |= ((dates >= start) & (dates <= end)).to_numpy()
-        if spans:
-            covered |= dates.isna().to_numpy()
-        keep[np.flatnonzero(mine)[~covered]] = True
-        if dates.notna().any():
-            spans.append((dates.min(), dates.max()))
-    return frame[keep].drop(columns="upload_id").reset_index(drop=True)

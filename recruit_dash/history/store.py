@@ -164,9 +164,18 @@ class Store(ABC):
         """Return the stored rows of some uploads (at least one): upload_id and stored columns."""
 
     @abstractmethod
-    def _first_seen(self, upload_ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _kept_events(self, table: Table, upload_ids: list[int]) -> pd.DataFrame:
+        """Return the stored rows of an event table that some uploads (at least one, oldest
+        first) keep, in stored order: upload_id and stored columns. A row is replaced, and left
+        out, when a newer upload's `snapshots.newer_spans` cover its date (or it has none)."""
+
+    @abstractmethod
+    def _first_seen(self, upload_ids: list[int], latest: int, status_only: list[str]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return when these uploads first showed each lead at each stage (lead_id, stage,
-        first_seen) and each lead at all (lead_id, lead_seen): the earliest as-of date."""
+        first_seen) and each lead at all (lead_id, lead_seen): the earliest as-of date. Only the
+        leads whose milestones the history may date are asked for: those with an undated
+        milestone in upload `latest`, or one from its `status_only` sheets."""
 
     # What every backend shares ---------------------------------------------------------------
 
@@ -220,16 +229,7 @@ class Store(ABC):
 
     def upload_model(self, upload_id: int) -> Model:
         """Return one upload's own model (its snapshot, with history-inferred dates)."""
-        uploads = self.uploads()
-        row = uploads[uploads["upload_id"] == upload_id]
-        if row.empty:
-            raise StoreError(f"There is no upload {upload_id} in the history.")
-        tracker = row["tracker"].iloc[0]
-        family = uploads[(uploads["tracker"] == tracker) & uploads["superseded_by"].isna()
-                         & (uploads["as_of"] <= row["as_of"].iloc[0])]
-        family = pd.concat([family[family["upload_id"] != upload_id], row])
-        return combine([self._tracker_tables(family.sort_values(["as_of", "upload_id"]),
-                                             latest=upload_id)])
+        return combine([self._tracker_tables(self._family(upload_id), latest=upload_id)])
 
     def changes(self, from_upload: int | None = None, to_upload: int | None = None) -> dict:
         """Return what moved between two uploads (default: the latest and the one before it of
@@ -254,19 +254,45 @@ class Store(ABC):
         if source.empty:
             raise StoreError(f"There is no upload {from_upload} in the history.")
         old_day, new_day = source["as_of"].iloc[0], target["as_of"].iloc[0]
-        old = changes.standing(self.upload_model(from_upload), old_day)
-        new = changes.standing(self.upload_model(to_upload), new_day)
+        old = changes.standing(self._standing_model(from_upload, everything), old_day)
+        new = changes.standing(self._standing_model(to_upload, everything), new_day)
         return {"from_upload": from_upload, "to_upload": to_upload, "from_as_of": json_value(old_day),
                 "to_as_of": json_value(new_day), **changes.moved(old, new)}
 
-    def _tracker_tables(self, family: pd.DataFrame, latest: int | None = None
+    def _standing_model(self, upload_id: int, uploads: pd.DataFrame) -> Model:
+        """Return the part of one upload's own model a standing reads: its leads and milestones
+        (with history-inferred dates), and no events."""
+        family = self._family(upload_id, uploads)
+        return combine([self._tracker_tables(family, upload_id, schema.STANDING_TABLES, ())])
+
+    def _family(self, upload_id: int, uploads: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Return the uploads one upload's own model is made of, oldest first: the current
+        uploads of its tracker up to its day, and itself (even when superseded)."""
+        uploads = self.uploads() if uploads is None else uploads
+        row = uploads[uploads["upload_id"] == upload_id]
+        if row.empty:
+            raise StoreError(f"There is no upload {upload_id} in the history.")
+        tracker = row["tracker"].iloc[0]
+        family = uploads[(uploads["tracker"] == tracker) & uploads["superseded_by"].isna()
+                         & (uploads["as_of"] <= row["as_of"].iloc[0])]
+        family = pd.concat([family[family["upload_id"] != upload_id], row])
+        return family.sort_values(["as_of", "upload_id"])
+
+    def _tracker_tables(self, family: pd.DataFrame, latest: int | None = None,
+                        snapshot_tables: tuple[Table, ...] = schema.SNAPSHOT_TABLES,
+                        event_tables: tuple[Table, ...] = schema.EVENT_TABLES,
                         ) -> dict[str, pd.DataFrame]:
-        """Return one tracker's tables from its uploads (oldest first)."""
+        """Return one tracker's tables from its uploads (oldest first): the snapshot tables of
+        its upload `latest` (default: the newest), the rows of the event tables it keeps."""
         latest = latest if latest is not None else int(family["upload_id"].iloc[-1])
         ids = [int(value) for value in family["upload_id"]]
-        snapshot = {table.name: self._rows(table, [latest]) for table in schema.SNAPSHOT_TABLES}
-        events = {table.name: self._rows(table, ids) for table in schema.EVENT_TABLES}
-        return snapshots.tracker_tables(family, latest, snapshot, events, *self._first_seen(ids))
+        status_only = snapshots.status_only_sheets(
+            family[family["upload_id"] == latest]["sheets"].iloc[0])
+        snapshot = {table.name: self._rows(table, [latest]) for table in snapshot_tables}
+        events = {table.name: schema.read_rows(self._kept_events(table, ids), table)
+                  for table in event_tables}
+        seen = self._first_seen(ids, latest, status_only)
+        return snapshots.tracker_tables(snapshot, events, status_only, *seen)
 
     def _rows(self, table: Table, upload_ids: list[int]) -> pd.DataFrame:
         """Return some uploads' rows of a table as the model reads them, with their upload_id."""
