@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import compress
 
+import numpy as np
 import pandas as pd
 from pandas.api.extensions import take
 
@@ -87,15 +89,18 @@ def parse_dates(cells: pd.Series, *, year_hint: int | None = None,
                            nothing, nothing.copy(), notes, nothing.copy())
     table = parse(pd.Series(uniques, dtype="string"))
 
-    def spread(column: str, fill) -> pd.Series:
-        return pd.Series(take(table[column].to_numpy(), codes, allow_fill=True, fill_value=fill),
-                         index=cells.index)
+    def spread(column: str, fill) -> np.ndarray:
+        # A missing cell's code is -1: it picks the fill value put after the distinct values.
+        return np.append(table[column].to_numpy(), np.array([fill], dtype=table[column].dtype))[codes]
 
-    values = spread("date", pd.NaT).astype("datetime64[ns]")
-    ticks = spread("tick", False).astype(bool)
-    relative = spread("relative", False).astype(bool) & values.isna()
-    failed = spread("filled", False).astype(bool) & values.isna() & ~ticks & ~relative
-    return ParsedDates(values, ticks, failed, notes, relative)
+    dates = spread("date", np.datetime64("NaT", "ns"))
+    missing = np.isnat(dates)
+    ticks = spread("tick", False)
+    relative = spread("relative", False) & missing
+    failed = spread("filled", False) & missing & ~ticks & ~relative
+    return ParsedDates(*(pd.Series(values, index=cells.index)
+                         for values in (dates, ticks, failed)), notes,
+                       pd.Series(relative, index=cells.index))
 
 
 def _parse_unique_dates(uniques: list[str], year_hint: int | None, notes: list[str],
@@ -124,18 +129,21 @@ def _parse_unique_dates(uniques: list[str], year_hint: int | None, notes: list[s
             ticks_found.add(value)
         else:
             loose.append(value)
-    if iso:
-        # Only the day is read, so a time zone never moves a date to the day before or after.
-        days = [_ISO.match(value).group(1) for value in iso]
-        stamps = pd.to_datetime(pd.Series(days), errors="coerce", format="ISO8601")
-        parsed.update(zip(iso, stamps, strict=True))
     if numeric:
         parsed.update(_numeric_dates(numeric, notes))
     if loose:
         parsed.update(_loose_dates(loose, year_hint, notes))
     # A year like 0001 or 9999 is a typo, and beyond the days a date column can hold: not a date.
-    return {value: stamp for value, stamp in parsed.items()
-            if pd.isna(stamp) or pd.Timestamp.min <= stamp <= pd.Timestamp.max}
+    parsed = {value: stamp for value, stamp in parsed.items()
+              if pd.isna(stamp) or pd.Timestamp.min <= stamp <= pd.Timestamp.max}
+    if iso:
+        # Only the day is read, so a time zone never moves a date to the day before or after.
+        days = [_ISO.match(value).group(1) for value in iso]
+        stamps = pd.to_datetime(pd.Series(days), errors="coerce", format="ISO8601")
+        # The same rule for the whole column at once (most of a tracker's dates are ISO).
+        within = (stamps.isna() | stamps.between(pd.Timestamp.min, pd.Timestamp.max)).to_numpy()
+        parsed.update(zip(compress(iso, within), stamps[within], strict=True))
+    return parsed
 
 
 def _numeric_dates(numeric: list[tuple[str, int, int, int]], notes: list[str]) -> dict[str, pd.Timestamp]:
@@ -196,8 +204,14 @@ def _loose_dates(values: list[str], year_hint: int | None, notes: list[str]) -> 
 
 def parse_money(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (numbers, failed) for amounts like "£12,500", "12.5k" or "(1,000)"."""
-    numbers = per_unique(cells, _money_values).astype("Float64")
-    return numbers, (present(cells) & numbers.isna()).astype(bool)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string")
+    values = _money_values(text).astype("Float64")
+    # A distinct text that holds something but no amount fails; an empty cell (code -1) does not.
+    failed = ((text.str.strip() != "").fillna(False).to_numpy(bool)
+              & values.isna().to_numpy(bool))
+    numbers = pd.Series(take(values.array, codes, allow_fill=True), index=cells.index)
+    return numbers.astype("Float64"), pd.Series(np.append(failed, False)[codes], index=cells.index)
 
 
 def _money_values(text: pd.Series) -> pd.Series:
@@ -225,10 +239,22 @@ def parse_flags(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
 _SPACES = r"[\s\u00a0\u2000-\u200b\u202f\u3000]+"
 
 
+def spaces_tidied(values: pd.Series) -> pd.Series:
+    """Return text with every run of spaces of any kind (tabs, line breaks, no-break and
+    zero-width spaces) one plain space, and none at either end."""
+    # str.split() breaks on exactly the characters `\s` matches; the zero-width space is no
+    # whitespace to Python, so it is made a space first. This is `_SPACES` without a regular
+    # expression per value.
+    text = values.astype("string")
+    tidied = [" ".join(value.replace("\u200b", " ").split()) if isinstance(value, str) else None
+              for value in text.tolist()]
+    return pd.Series(pd.array(tidied, dtype="string"), index=text.index).str.strip()
+
+
 def clean_text(cells: pd.Series) -> pd.Series:
     """Return text with spacing tidied; empty cells become NA."""
     def tidy(values: pd.Series) -> pd.Series:
-        text = values.astype("string").str.replace(_SPACES, " ", regex=True).str.strip()
+        text = spaces_tidied(values)
         return text.mask(text == "")
 
     return per_unique(cells, tidy).astype("string")
@@ -237,7 +263,7 @@ def clean_text(cells: pd.Series) -> pd.Series:
 def clean_names(cells: pd.Series) -> pd.Series:
     """Return person or company names tidied: spacing, and ALL CAPS or all lower in title case."""
     def tidy(values: pd.Series) -> pd.Series:
-        text = values.astype("string").str.replace(_SPACES, " ", regex=True).str.strip()
+        text = spaces_tidied(values)
         text = text.mask(text == "")
         shouting = text.str.isupper().fillna(False) | text.str.islower().fillna(False)
         return text.where(~shouting, text.str.title())

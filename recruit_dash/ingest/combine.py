@@ -107,7 +107,9 @@ def _one_milestone_per_stage(milestones: pd.DataFrame) -> pd.DataFrame:
     undated = milestones["reached_on"].isna().to_numpy()
     dated = np.where(undated, np.iinfo("int64").max, dated)
     order = np.lexsort((dated, key))
-    _, first = np.unique(key[order], return_index=True)
+    # The first of each run of equal keys in key order (the sorted keys need no second sort).
+    ordered = key[order]
+    first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     keep = np.sort(order[first])
     return milestones.iloc[keep].reset_index(drop=True)
 
@@ -118,5 +120,8 @@ def _with_outcome(leads: pd.DataFrame, milestones: pd.DataFrame, as_of: date | N
     started_order = STAGE_ORDER["started"]
     reached = milestones[(stage_orders(milestones["stage"]) >= started_order)
                          & (milestones["reached_on"].isna() | (milestones["reached_on"] <= as_of_stamp))]
-    filled = leads["lead_id"].isin(reached["lead_id"]) & ~leads["outcome"].isin([LOST, ON_HOLD])
+    # Looked up in an index of the started leads' ids (Series.isin on text converts every id
+    # to a Python object first).
+    started = pd.Index(reached["lead_id"].unique()).get_indexer(leads["lead_id"]) >= 0
+    filled = started & ~leads["outcome"].isin([LOST, ON_HOLD]).to_numpy(bool)
     return leads.assign(outcome=leads["outcome"].where(~filled, FILLED))

@@ -21,7 +21,8 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from multiprocessing import reduction
+from dataclasses import dataclass
+from multiprocessing import connection, reduction
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -30,7 +31,15 @@ import pyarrow
 
 from recruit_dash.errors import WorkbookError
 from recruit_dash.ingest.locate import RawSheet, SheetTraps
-from recruit_dash.ingest.pipeline import ingest_file, read_sheets
+from recruit_dash.ingest.pipeline import (
+    SheetPart,
+    file_from_sheets,
+    ingest_file,
+    ingest_part,
+    read_part,
+    read_sheets,
+    sheet_parts,
+)
 from recruit_dash.ingest.profiles import Profile
 from recruit_dash.ingest.results import FileReport
 from recruit_dash.ingest.safety import check_before_parsing
@@ -44,6 +53,8 @@ PARSE_MEMORY_MB = int(os.environ.get("RECRUIT_DASH_PARSE_MEMORY_MB", "2048"))
 # Files read at once; the others wait their turn (each read can take hundreds of megabytes).
 PARALLEL_PARSES = int(os.environ.get("RECRUIT_DASH_PARALLEL_PARSES", "0")) or max(2, os.cpu_count() or 2)
 POLL_SECONDS = 0.05
+# Processes a large workbook's sheets are shared between (see pipeline.sheet_parts).
+PARSE_CHILDREN = int(os.environ.get("RECRUIT_DASH_PARSE_CHILDREN", "0")) or min(2, os.cpu_count() or 1)
 
 log = logging.getLogger(__name__)
 _context_lock = threading.Lock()
@@ -63,23 +74,78 @@ def ingest_file_isolated(name: str, data: bytes, *, seconds: float | None = None
                          memory_mb: int | None = None, profile: Profile | None = None,
                          ) -> tuple[FileReport, dict[str, pd.DataFrame]]:
     """Return one file's report and frames, parsed in a child process within the limits, each
-    sheet of a shape the mapping profile knows read as it says."""
-    outcome = _isolated(name, data, seconds, memory_mb, ingest_file, profile)
-    return outcome if isinstance(outcome, tuple) else (outcome, {})
+    sheet of a shape the mapping profile knows read as it says.
+
+    A large workbook's sheets are shared between several children (see `sheet_parts`); their
+    sheets are put back in workbook order here."""
+    parts = sheet_parts(data, PARSE_CHILDREN)
+    if len(parts) == 1:
+        outcome = _isolated(name, data, seconds, memory_mb, ingest_file, profile)
+        return outcome if isinstance(outcome, tuple) else (outcome, {})
+    outcome = _isolated_parts(name, data, seconds, memory_mb, _ingest_part,
+                              [(profile, part) for part in parts])
+    if isinstance(outcome, FileReport):
+        return outcome, {}
+    return file_from_sheets(name, [result for _, result in sorted(
+        (pair for results in outcome for pair in results), key=lambda pair: pair[0])])
 
 
 def read_sheets_isolated(name: str, data: bytes, *, seconds: float | None = None,
                          memory_mb: int | None = None,
                          ) -> tuple[list[RawSheet], dict[str, SheetTraps]] | FileReport:
     """Return a file's sheets as read and their traps, parsed in a child process within the
-    limits, or the report of a file that could not be read."""
-    return _isolated(name, data, seconds, memory_mb, read_sheets)
+    limits (several for a large workbook), or the report of a file that could not be read."""
+    parts = sheet_parts(data, PARSE_CHILDREN)
+    if len(parts) == 1:
+        return _isolated(name, data, seconds, memory_mb, read_sheets)
+    outcome = _isolated_parts(name, data, seconds, memory_mb, _read_part,
+                              [(part,) for part in parts])
+    if isinstance(outcome, FileReport):
+        return outcome
+    raws = sorted((pair for pairs, _ in outcome for pair in pairs), key=lambda pair: pair[0])
+    return [raw for _, raw in raws], {sheet: traps for _, found in outcome
+                                      for sheet, traps in found.items()}
+
+
+@dataclass(frozen=True)
+class _PartFailure:
+    """A part of a file that could not be read: the first sheet that failed, and why."""
+
+    position: int
+    message: str
+
+
+def _ingest_part(name: str, data: bytes, profile: Profile | None, part: SheetPart):
+    """Return a part's sheets read (in a child), or the failure of its first unreadable sheet."""
+    try:
+        return ingest_part(name, data, profile, part)
+    except WorkbookError as error:
+        return _PartFailure(getattr(error, "position", -1), str(error))
+
+
+def _read_part(name: str, data: bytes, part: SheetPart):
+    """Return a part's sheets as read and their traps (in a child), or the failure of its first
+    unreadable sheet."""
+    try:
+        return read_part(name, data, part)
+    except WorkbookError as error:
+        return _PartFailure(getattr(error, "position", -1), str(error))
 
 
 def _isolated(name: str, data: bytes, seconds: float | None, memory_mb: int | None,
               work: Callable, *arguments) -> object:
     """Return what `work(name, data, *arguments)` gives, run in a child process within the
     limits, or a FileReport saying in words why the file could not be read."""
+    outcome = _isolated_parts(name, data, seconds, memory_mb, work, [arguments])
+    return outcome[0] if isinstance(outcome, list) else outcome
+
+
+def _isolated_parts(name: str, data: bytes, seconds: float | None, memory_mb: int | None,
+                    work: Callable, parts: list[tuple]) -> list | FileReport:
+    """Return what `work(name, data, *arguments)` gives for each part's arguments, each run in
+    a child process of its own within the limits, or a FileReport saying in words why the file
+    could not be read. The CPU time budget is the children's total: the file's work; a part
+    that fails (`_PartFailure`) fails the file, the first of the workbook's sheets first."""
     seconds = PARSE_SECONDS if seconds is None else seconds
     memory_mb = PARSE_MEMORY_MB if memory_mb is None else memory_mb
     try:
@@ -87,9 +153,12 @@ def _isolated(name: str, data: bytes, seconds: float | None, memory_mb: int | No
     except WorkbookError as error:
         return FileReport(name, False, str(error))
     with _turn():
-        outcome, payload, exitcode, spent = _run_child(name, data, seconds, memory_mb, work,
-                                                       arguments)
+        outcome, payload, exitcode, spent = _run_children(name, data, seconds, memory_mb, work,
+                                                          parts)
     if outcome == "ok":
+        failures = [part for part in payload if isinstance(part, _PartFailure)]
+        if failures:
+            return FileReport(name, False, min(failures, key=lambda part: part.position).message)
         return payload
     if outcome == "crash":
         log.error("parsing a file failed in the child:\n%s", payload)
@@ -134,54 +203,109 @@ def _turn():
         _slots.release()
 
 
-def _run_child(name: str, data: bytes, seconds: float, memory_mb: int, work: Callable,
-               arguments: tuple) -> tuple[str, object, int | None, float]:
-    """Run the work in a child and return (outcome, payload, exit code, wall seconds).
+@dataclass
+class _Child:
+    """One child at work on a part: its process, the pipe it reports on, its hand-over file,
+    whether it has reported, and then the CPU time it used."""
 
-    The result comes back through an anonymous in-memory file (memfd) the parent made and the
+    process: multiprocessing.process.BaseProcess
+    receiver: Connection
+    sender: Connection
+    handover: object
+    reported: bool = False
+    cpu: float | None = None
+    payload: object = None
+
+
+def _run_children(name: str, data: bytes, seconds: float, memory_mb: int, work: Callable,
+                  parts: list[tuple]) -> tuple[str, object, int | None, float]:
+    """Run the work in one child per part and return (outcome, payload, exit code, wall seconds):
+    the payloads of every part in order when all went well, else the first failure's payload
+    and its child's exit code.
+
+    Each result comes back through an anonymous in-memory file (memfd) the parent made and the
     child inherited: it has no name, so nothing is left behind whoever dies and whenever.
     """
     context = _context()
-    receiver, sender = context.Pipe(duplex=False)
-    handover = _anonymous_file()
-    child = context.Process(target=_child, args=(name, data, sender, memory_mb, seconds,
-                                                 _SharedFile(handover.fileno()), work, *arguments),
-                            daemon=True)
+    children: list[_Child] = []
     started = time.monotonic()
-    wall = PARSE_WALL_SECONDS or max(120.0, 6 * seconds)
-    outcome, payload = "stuck", None
+    outcome, payload, failed = "stuck", None, None
     try:
-        child.start()
-        sender.close()
-        while True:
-            if receiver.poll(POLL_SECONDS):
-                outcome, payload = receiver.recv()
-                # A read that needed more work than its budget is refused, even when it ended
-                # between two looks at the clock (or the child is already gone): the child
-                # reports its own CPU time, so the limit does not depend on the polling.
-                if outcome == "ok" and max(payload, _cpu_seconds(child.pid)) > seconds:
-                    outcome, payload = "timeout", None
-                elif outcome == "ok":
-                    payload = _collect(handover)
-                break
-            if _cpu_seconds(child.pid) > seconds:
-                outcome = "timeout"
-                break
-            if time.monotonic() - started > wall or not child.is_alive() and not receiver.poll(0):
-                outcome = "stuck" if child.is_alive() else "died"
-                break
+        for arguments in parts:
+            receiver, sender = context.Pipe(duplex=False)
+            handover = _anonymous_file()
+            process = context.Process(target=_child, args=(
+                name, data, sender, memory_mb, seconds, _SharedFile(handover.fileno()), work,
+                *arguments), daemon=True)
+            children.append(_Child(process, receiver, sender, handover))
+        for child in children:
+            child.process.start()
+            child.sender.close()
+        outcome, payload, failed = _watch(children, seconds, started)
+        if outcome == "ok":
+            payload = [child.payload for child in children]
     except (EOFError, OSError, pickle.UnpicklingError):
         outcome, payload = "died", None
     finally:
-        receiver.close()
-        handover.close()
-        if child.is_alive() and outcome in LIMITS:
-            child.kill()
-        child.join(5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    return outcome, payload, child.exitcode, time.monotonic() - started
+        for child in children:
+            child.sender.close()
+            child.receiver.close()
+            child.handover.close()
+            # A part still at work when another has failed is wasted work: it stops too.
+            if child.process.is_alive() and (outcome in LIMITS
+                                             or outcome != "ok" and not child.reported):
+                child.process.kill()
+        for child in children:
+            if child.process.pid is not None:
+                child.process.join(5)
+                if child.process.is_alive():
+                    child.process.kill()
+                    child.process.join()
+    failed = failed or (children[0] if children else None)
+    exitcode = failed.process.exitcode if failed is not None else None
+    return outcome, payload, exitcode, time.monotonic() - started
+
+
+def _watch(children: list[_Child], seconds: float, started: float,
+           ) -> tuple[str, object, _Child | None]:
+    """Wait for every child's report; return ("ok", None, None) or the first failure's
+    (outcome, payload, child)."""
+    wall = PARSE_WALL_SECONDS or max(120.0, 6 * seconds)
+    while True:
+        at_work = [child for child in children if not child.reported]
+        if not at_work:
+            return "ok", None, None
+        ready = connection.wait([child.receiver for child in at_work], POLL_SECONDS)
+        for child in at_work:
+            if child.receiver not in ready:
+                continue
+            try:
+                outcome, payload = child.receiver.recv()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                return "died", None, child
+            child.reported = True
+            if outcome != "ok":
+                return outcome, payload, child
+            # The child reports its own CPU time, so the limit does not depend on the polling
+            # (nor on the child still being there to look at).
+            child.cpu = max(payload, _cpu_seconds(child.process.pid))
+            # Taken in while the other parts are still at work.
+            try:
+                child.payload = _collect(child.handover)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                return "died", None, child
+        # The budget is the file's work, all children together; a read that needed more is
+        # refused, even when it ended between two looks at the clock.
+        if sum(_cpu_seconds(child.process.pid) if child.cpu is None else child.cpu
+               for child in children) > seconds:
+            return "timeout", None, next((child for child in children if not child.reported),
+                                         children[0])
+        for child in children:
+            if not child.reported and not child.process.is_alive() and not child.receiver.poll(0):
+                return "died", None, child
+        if time.monotonic() - started > wall:
+            return "stuck", None, next((child for child in children if not child.reported),
+                                       children[0])
 
 
 def _message(name: str, outcome: str, payload: object, exitcode: int | None, seconds: float) -> str:

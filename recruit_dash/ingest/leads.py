@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from recruit_dash.ingest.fields import Built, Sheet, ids
+from recruit_dash.ingest.fields import Built, Sheet, ids, no_reason
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.memo import CellMemo
 from recruit_dash.ingest.vocabulary import FAIL, PASS, PENDING, normalise_header, status_meaning
@@ -43,13 +43,13 @@ def build_leads(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, file_n
     reasons[lead_ids.isna() & ~empty] = "no lead ID: an event without its lead cannot be placed"
     unmapped: dict[str, dict[str, int]] = {}
     if not event_log:
-        repeated = lead_ids.duplicated(keep="first") & lead_ids.notna() & (reasons == "")
+        repeated = lead_ids.duplicated(keep="first") & lead_ids.notna() & no_reason(reasons)
         if repeated.any():
             first_row = excel_rows[lead_ids[~lead_ids.duplicated()].index]
             first_row.index = lead_ids[~lead_ids.duplicated()].to_numpy()
             for index in repeated.index[repeated]:
                 reasons[index] = f"lead ID '{lead_ids[index]}' is already on row {first_row[lead_ids[index]]}"
-    keep = reasons == ""
+    keep = no_reason(reasons)
     extra = {}
     if sheet.has("job_id"):
         extra["lead_jobs"] = pd.DataFrame({"lead_id": lead_ids, "job_id": sheet.text("job_id"),

@@ -97,7 +97,10 @@ def _fill_merged(cells: pd.DataFrame, merged: list[tuple[int, int, int, int]],
         value = cells.iat[top, left]
         if pd.isna(value):
             continue
-        cells.iloc[top:min(bottom, rows - 1) + 1, left:min(right, columns - 1) + 1] = value
+        for column in range(left, min(right, columns - 1) + 1):
+            if value not in cells[column].cat.categories:
+                cells[column] = cells[column].cat.add_categories([value])
+            cells.iloc[top:min(bottom, rows - 1) + 1, column] = value
     return cells
 
 

@@ -251,7 +251,7 @@ def with_names_merged(model: Model, merges: Iterable[NameMerge] = ()) -> Model:
 def co_owned(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (the first named consultant, the co-owners or NA) for each consultant cell."""
     def split(value: object) -> tuple[object, object]:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _CO_OWNED.search(value):
             return value, pd.NA
         parts = [part.strip() for part in _CO_OWNED.split(value) if part and part.strip()]
         parts = [part for part in parts if sum(char.isalpha() for char in part) >= 2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,15 +18,16 @@ import pandas as pd
 from recruit_dash.errors import WorkbookError
 from recruit_dash.ingest import locate
 from recruit_dash.ingest.combine import combine, joined_to_jobs
+from recruit_dash.ingest.fields import no_reason
 from recruit_dash.ingest.leads import build_leads
 from recruit_dash.ingest.mapping import SheetLayout, understand_sheet
 from recruit_dash.ingest.memo import CellMemo, remembered
 from recruit_dash.ingest.names import with_names_merged
 from recruit_dash.ingest.profiles import Profile, SheetProfile, match_sheet
-from recruit_dash.ingest.reading import RawSheet, sheet_loaders
+from recruit_dash.ingest.reading import RawSheet, sheet_loaders, text_frame
 from recruit_dash.ingest.records import build_activities, build_feedback, build_placements
 from recruit_dash.ingest.results import FileReport, Ingested, SheetReport
-from recruit_dash.ingest.safety import SheetTraps, sheet_traps
+from recruit_dash.ingest.safety import SheetTraps, sheet_sizes, sheet_traps
 from recruit_dash.model import IGNORED, ISSUES, TABLES, conform, constant_text
 
 SHEET_THREADS = min(4, os.cpu_count() or 1)
@@ -80,32 +81,106 @@ def ingest_file(name: str, data: bytes, profile: Profile | None = None,
                 ) -> tuple[FileReport, dict[str, pd.DataFrame]]:
     """Return one file's report and its canonical frames (before combining with other files),
     each sheet of a shape the profile knows read as the profile says."""
-    file_name = Path(name).name
     try:
-        loaders = sheet_loaders(data, file_name)
-        # Sheets are parsed in parallel (the reader and most of pandas release the GIL), and the
-        # XML is scanned for silent-loss traps beside them.
-        with ThreadPoolExecutor(1) as scanner, ThreadPoolExecutor(SHEET_THREADS) as pool:
-            traps = scanner.submit(sheet_traps, data)
-
-            def ingest_loaded(load: Callable[[], RawSheet]) -> tuple[SheetReport, dict]:
-                raw = load()
-                return ingest_sheet(raw, file_name, traps.result().get(raw.name), profile)
-
-            results = list(pool.map(ingest_loaded, loaders))
+        results = ingest_part(name, data, profile)
     except WorkbookError as error:
         return FileReport(name, False, str(error)), {}
-    return file_from_sheets(name, results)
+    return file_from_sheets(name, [result for _, result in results])
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """Which of a file's sheets one reading takes: the sheets named, or every sheet but those
+    (so that a sheet nobody named is never left out)."""
+
+    names: frozenset[str] = frozenset()
+    others: bool = True
+
+    def takes(self, sheet: str) -> bool:
+        return (sheet in self.names) != self.others
+
+
+EVERY_SHEET = SheetPart()
+# Unpacked sheet XML from which a workbook's sheets are shared between several reading processes
+# (the reader holds Python's lock while it parses, so threads cannot read two sheets at once),
+# and the least share of that work worth a process of its own.
+SHARED_READING_BYTES = 20_000_000
+LEAST_SHARE = 0.1
+
+
+def sheet_parts(data: bytes, readers: int) -> list[SheetPart]:
+    """Return how `readers` processes share a workbook's sheets, each about as much XML to
+    parse: the first takes every sheet the others do not name. One part for a small file, a
+    file that is no .xlsx, or one whose work is nearly all in one sheet."""
+    sizes = sheet_sizes(data)
+    total = sum(sizes.values())
+    if readers < 2 or len(sizes) < 2 or total < SHARED_READING_BYTES:
+        return [EVERY_SHEET]
+    shares: list[list[str]] = [[] for _ in range(readers)]
+    loads = [0] * readers
+    for sheet, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(sheet)
+        loads[lightest] += size
+    named = [frozenset(share) for share, load in zip(shares, loads, strict=True)
+             if share and load >= LEAST_SHARE * total]
+    if len(named) < 2:
+        return [EVERY_SHEET]
+    rest = named[1:]
+    return [SheetPart(frozenset().union(*rest))] + [SheetPart(names, others=False) for names in rest]
+
+
+def ingest_part(name: str, data: bytes, profile: Profile | None = None,
+                part: SheetPart = EVERY_SHEET) -> list[tuple[int, tuple[SheetReport, dict]]]:
+    """Return the report and frames of each sheet of a part of a file, with the sheet's place in
+    the workbook. A WorkbookError raised says at `position` which sheet could not be read (-1:
+    the file itself)."""
+    file_name = Path(name).name
+    results, _ = _each_sheet(data, file_name, part, lambda raw, traps: ingest_sheet(
+        raw, file_name, traps.result().get(raw.name), profile))
+    return results
 
 
 def read_sheets(name: str, data: bytes) -> tuple[list[RawSheet], dict[str, SheetTraps]]:
     """Return a file's sheets as read (cells, not yet understood) and the traps found in its XML,
     for reading the sheets again with another profile without parsing the file again."""
-    loaders = sheet_loaders(data, Path(name).name)
+    raws, traps = read_part(name, data)
+    return [raw for _, raw in raws], traps
+
+
+def read_part(name: str, data: bytes, part: SheetPart = EVERY_SHEET,
+              ) -> tuple[list[tuple[int, RawSheet]], dict[str, SheetTraps]]:
+    """Return the sheets of a part of a file as read, each with its place in the workbook, and
+    their traps (a WorkbookError raised says at `position` which sheet could not be read)."""
+    return _each_sheet(data, Path(name).name, part, lambda raw, traps: raw)
+
+
+def _each_sheet(data: bytes, file_name: str, part: SheetPart,
+                work: Callable[[RawSheet, Future], object],
+                ) -> tuple[list[tuple[int, object]], dict[str, SheetTraps]]:
+    """Return (place in the workbook, `work(sheet as read, its traps to come)`) for each sheet of
+    the part, and the part's traps."""
+    try:
+        loaders = sheet_loaders(data, file_name)
+    except WorkbookError as error:
+        error.position = -1
+        raise
+    # Sheets are parsed in parallel where pandas and arrow release the GIL (the reader does not:
+    # a large workbook's sheets are shared between processes instead, see `sheet_parts`), and the
+    # XML is scanned for silent-loss traps beside them.
     with ThreadPoolExecutor(1) as scanner, ThreadPoolExecutor(SHEET_THREADS) as pool:
-        traps = scanner.submit(sheet_traps, data)
-        raws = list(pool.map(lambda load: load(), loaders))
-        return raws, traps.result()
+        traps = scanner.submit(sheet_traps, data, part.takes)
+
+        def read(place: tuple[int, tuple[str, Callable[[], RawSheet]]]) -> tuple[int, object]:
+            position, (_, load) = place
+            try:
+                return position, work(load(), traps)
+            except WorkbookError as error:
+                error.position = position
+                raise
+
+        return list(pool.map(read, [(position, loader) for position, loader in enumerate(loaders)
+                                    if part.takes(loader[0])])), traps.result()
 
 
 def file_from_sheets(name: str, results: list[tuple[SheetReport, dict[str, pd.DataFrame]]],
@@ -198,18 +273,18 @@ def ingest_ready(ready: ReadySheet, file_name: str, profile: Profile | None = No
         only_side = ~blank & body.drop(columns=list(layout.side_columns)).isna().all(axis=1)
         upfront[only_side & (upfront == "")] = "only the side table beside the data has values here"
     builder = _BUILDERS[layout.role]
-    kept = body[~blank & (upfront == "")]
+    kept = body[~blank & no_reason(upfront)]
     built = builder(kept, layout, raw.name, file_name, excel_rows, ready.memo)
     reasons = upfront.copy()
     reasons.loc[built.reasons.index] = built.reasons
-    quarantined = ~blank & (reasons != "")
+    quarantined = ~blank & ~no_reason(reasons)
     source = dict(source_file=file_name, source_sheet=raw.name)
     issues = [dict(file=file_name, sheet=raw.name, **issue)
               for issue in prepared.issues + built.issues]
     issues += [dict(file=file_name, sheet=raw.name, row=int(excel_rows[index]), column=None,
                     value=None, problem=f"row quarantined: {reasons[index]}")
                for index in reasons.index[quarantined]]
-    quarantine_frame = body[quarantined].copy()
+    quarantine_frame = text_frame(body[quarantined])
     quarantine_frame.columns = locate.unique(headers + [f"Column {i + 1}" for i in
                                                         range(len(headers), body.shape[1])])[:body.shape[1]]
     quarantine_frame.insert(0, "Reason", reasons[quarantined])
@@ -257,7 +332,7 @@ def _profile_changes(entry: SheetProfile) -> str:
 def _ignored_sheet(raw: RawSheet, layout: SheetLayout, file_name: str) -> SheetReport:
     """Return the report of a sheet we do not use: its rows are all held back with the reason."""
     blank = raw.cells.isna().all(axis=1)
-    held = raw.cells[~blank].copy()
+    held = text_frame(raw.cells[~blank])
     held.columns = [f"Column {index + 1}" for index in range(held.shape[1])]
     held.insert(0, "Reason", f"sheet not used: {layout.reason}")
     held.insert(0, "Row", held.index + 1)

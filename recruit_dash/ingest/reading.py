@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -75,22 +77,49 @@ def file_kind(data: bytes, name: str) -> str:
     return "csv"
 
 
-def sheet_loaders(data: bytes, name: str) -> list[Callable[[], RawSheet]]:
-    """Return one loader per sheet, in workbook order; loaders may run in parallel threads."""
+def sheet_loaders(data: bytes, name: str) -> list[tuple[str, Callable[[], RawSheet]]]:
+    """Return (sheet name, loader) for each sheet, in workbook order; loaders may run in
+    parallel threads."""
     if file_kind(data, name) == "csv":
         sheet = RawSheet(Path(name).stem, read_csv_cells(data, name))
-        return [lambda: sheet]
+        return [(sheet.name, lambda: sheet)]
     import fastexcel
 
     try:
-        names = fastexcel.read_excel(data).sheet_names
+        reader = fastexcel.read_excel(data)
+        names = reader.sheet_names
     except Exception as error:  # fastexcel raises its own hierarchy; any failure means unreadable
         raise WorkbookError(
             f"'{name}' could not be opened as a spreadsheet: it may be damaged. Open it in "
             "Excel, save a copy and upload that."
         ) from error
     date1904 = uses_1904_dates(data)
-    return [partial(read_excel_sheet, data, name, sheet_name, date1904) for sheet_name in names]
+    readers = Readers(data, reader)
+    return [(sheet_name, partial(read_excel_sheet, readers, name, sheet_name, date1904))
+            for sheet_name in names]
+
+
+class Readers:
+    """The open readers of one workbook, each lent to one thread at a time: a reader cannot be
+    used by two threads at once, and opening one copies the file and reads its list of parts, so
+    a sheet read after another reuses the reader that one returned."""
+
+    def __init__(self, data: bytes, reader: object | None = None):
+        self.data = data
+        self._idle = [reader] if reader is not None else []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def lent(self) -> Iterator[object]:
+        import fastexcel
+
+        with self._lock:
+            reader = self._idle.pop() if self._idle else None
+        reader = reader or fastexcel.read_excel(self.data)
+        yield reader
+        # Only a reader that finished its sheet is lent again (one whose read failed is dropped).
+        with self._lock:
+            self._idle.append(reader)
 
 
 def uses_1904_dates(data: bytes) -> bool:
@@ -142,19 +171,14 @@ def read_csv_cells(data: bytes, name: str) -> pd.DataFrame:
     return _text_cells(frame)
 
 
-def read_excel_sheet(data: bytes, name: str, sheet_name: str, date1904: bool = False) -> RawSheet:
-    """Return one sheet of an Excel or OpenDocument workbook as text cells, via fastexcel.
-
-    Each call opens its own reader: a reader cannot be shared between threads, and opening one
-    from bytes in memory is cheap next to parsing a sheet.
-    """
-    import fastexcel
-
+def read_excel_sheet(readers: Readers, name: str, sheet_name: str,
+                     date1904: bool = False) -> RawSheet:
+    """Return one sheet of an Excel or OpenDocument workbook as text cells, via fastexcel."""
     try:
-        sheet = fastexcel.read_excel(data).load_sheet(sheet_name, header_row=None, skip_rows=0,
-                                                      dtypes="string")
-        return RawSheet(sheet_name, _text_cells(sheet.to_pandas()), sheet.visible != "visible",
-                        date1904)
+        with readers.lent() as reader:
+            sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            cells, hidden = sheet.to_pandas(), sheet.visible != "visible"
+        return RawSheet(sheet_name, _text_cells(cells), hidden, date1904)
     except Exception as error:
         raise WorkbookError(
             f"Sheet '{sheet_name}' of '{name}' could not be read: it may be damaged. Open the "
@@ -178,7 +202,24 @@ def _ragged_csv(text: str, delimiter: str, name: str) -> pd.DataFrame:
 
 
 def _text_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return cells as text columns (missing when empty), columns numbered from 0."""
-    frame = frame.astype("str")
-    frame.columns = range(frame.shape[1])
-    return frame.reset_index(drop=True)
+    """Return cells as text columns (missing when empty), columns numbered from 0.
+
+    Each column is categorical: its distinct texts once, in order of appearance, and a code per
+    cell. A tracker repeats a few consultants, dates and statuses thousands of times, so every
+    later step reads a column's distinct values, not its cells, and the cells take a tenth of
+    the memory."""
+    return pd.DataFrame({number: _categorical(frame[column].astype("str"))
+                         for number, column in enumerate(frame.columns)},
+                        index=pd.RangeIndex(len(frame)), columns=range(frame.shape[1]))
+
+
+def _categorical(text: pd.Series) -> pd.Categorical:
+    """Return a text column as categorical codes over its distinct texts (in order of appearance)."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(uniques, dtype="str")),
+                                     validate=False)
+
+
+def text_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    """Return cells as plain text columns (for what is shown or kept as it was read)."""
+    return cells.astype("str")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from recruit_dash.ingest import validation
-from recruit_dash.ingest.fields import Built, Sheet, ids
+from recruit_dash.ingest.fields import Built, Sheet, ids, no_reason
 from recruit_dash.ingest.mapping import SheetLayout
 from recruit_dash.ingest.memo import CellMemo
 from recruit_dash.ingest.vocabulary import ACTIVITY_KIND_VOCABULARY, normalise_header
+from recruit_dash.model import constant_text
 
 # Post-placement check-ins (seed 004): days after the start date, keyed by words in the header.
 CHECKIN_SCHEDULE: tuple[tuple[str, int], ...] = (
@@ -24,21 +26,27 @@ def build_activities(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, f
     reasons = pd.Series("", index=body.index, dtype=object)
     consultant = sheet.names("consultant")
     on = sheet.dates("on").values
-    reasons[on.isna()] = "no date we can read"
-    reasons[consultant.isna()] = "no consultant"
-    keep = reasons == ""
+    no_date, no_consultant = on.isna().to_numpy(), consultant.isna().to_numpy()
+    reasons[no_date] = "no date we can read"
+    reasons[no_consultant] = "no consultant"
+    keep = pd.Series(~(no_date | no_consultant), index=body.index)
     base = pd.DataFrame({"consultant": consultant, "on": on, "lead_id": sheet.text("lead_id"),
                          "client": sheet.names("client"), "source_row": excel_rows[body.index]})
     count_columns = {name[6:]: name for name in sheet.fields if name.startswith("count:")}
     unmapped: dict[str, dict[str, int]] = {}
     if count_columns:
         shape = "weekly counts"
-        parts = []
+        rows, kinds, numbers = [], [], []
         for kind, name in count_columns.items():
             counts = sheet.money(name)
-            use = keep & counts.notna() & (counts != 0)
-            parts.append(base[use].assign(kind=kind, count=counts[use]))
-        activities = pd.concat(parts, ignore_index=True)
+            use = (keep & counts.notna() & (counts != 0)).to_numpy(bool)
+            rows.append(np.flatnonzero(use))
+            kinds.append(pd.Series(constant_text(kind, int(use.sum()))))
+            numbers.append(counts[use].reset_index(drop=True))
+        # Each kind's rows, kind after kind, taken from the base columns at once: no frame per
+        # kind to copy again when joining them (a weekly sheet makes a million activities).
+        activities = base.take(np.concatenate(rows)).reset_index(drop=True).assign(
+            kind=pd.concat(kinds, ignore_index=True), count=pd.concat(numbers, ignore_index=True))
     else:
         shape = "activity log"
         kinds_text = sheet.text("kind")
@@ -81,7 +89,7 @@ def build_placements(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, f
     placements["fee"] = sheet.money("fee")
     nobody = placements["candidate"].isna() & placements["start_on"].isna()
     reasons[nobody] = "no candidate and no start date"
-    keep = reasons == ""
+    keep = no_reason(reasons)
     checkins = []
     for index in sheet.fields.get("checkin_on", []):
         header = sheet.headers[index]
@@ -123,5 +131,5 @@ def build_feedback(body: pd.DataFrame, layout: SheetLayout, sheet_name: str, fil
     reasons[feedback["score"].isna() & feedback["referral"].isna()
             & feedback["testimonial"].isna()] = "no score, referral or testimonial"
     reasons = validation.row_reasons(feedback, "feedback", reasons)
-    return Built({"feedback": feedback[reasons == ""]}, reasons, sheet.issues,
+    return Built({"feedback": feedback[no_reason(reasons)]}, reasons, sheet.issues,
                  sheet.notes, {}, "survey answers")

@@ -11,6 +11,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ MAX_CELLS = int(os.environ.get("RECRUIT_DASH_MAX_CELLS", "10000000"))
 # for traps, so the check never costs more than a fraction of the parse itself.
 FULL_SCAN_BYTES = 16_000_000
 HEAD_SCAN_BYTES = 4_000_000
+MAX_WORKBOOK_XML_BYTES = 5_000_000  # a workbook's list of sheets; beyond this it is not read early
 
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{0,3})(\d*):?([A-Z]{0,3})(\d*)"')
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
@@ -120,8 +122,9 @@ class SheetTraps:
     partial: bool = False  # only the first rows were checked (a very large sheet)
 
 
-def sheet_traps(data: bytes) -> dict[str, SheetTraps]:
-    """Return, per sheet name of an .xlsx/.xlsm, the silent-loss traps its XML holds."""
+def sheet_traps(data: bytes, takes: Callable[[str], bool] | None = None) -> dict[str, SheetTraps]:
+    """Return, per sheet name of an .xlsx/.xlsm (of the sheets `takes` accepts, when given), the
+    silent-loss traps its XML holds."""
     if not data.startswith(b"PK\x03\x04"):
         return {}
     try:
@@ -132,13 +135,30 @@ def sheet_traps(data: bytes) -> dict[str, SheetTraps]:
     members = {info.filename: info for info in archive.infolist()}
     traps = {}
     for name, path in paths.items():
-        if path not in members:
+        if path not in members or takes is not None and not takes(name):
             continue
         info = members[path]
         partial = info.file_size > FULL_SCAN_BYTES
         xml = _member_bytes(data, archive, info, HEAD_SCAN_BYTES if partial else None)
         traps[name] = _traps(xml, partial)
     return traps
+
+
+def sheet_sizes(data: bytes) -> dict[str, int]:
+    """Return, per sheet name of an .xlsx/.xlsm, the unpacked size of its XML (how much work
+    reading it is); empty for any other file or one whose parts cannot be listed."""
+    if not data.startswith(b"PK\x03\x04"):
+        return {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if archive.getinfo("xl/workbook.xml").file_size > MAX_WORKBOOK_XML_BYTES:
+            return {}
+        paths = _sheet_paths(archive)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError,
+            RuntimeError):
+        return {}
+    sizes = {info.filename: info.file_size for info in archive.infolist()}
+    return {name: sizes[path] for name, path in paths.items() if path in sizes}
 
 
 def _member_bytes(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo,

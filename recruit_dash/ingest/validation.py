@@ -17,6 +17,11 @@ RULES: dict[str, pa.DataFrameSchema] = {
 }
 
 
+# Pandera sets up its checking machinery on the first validation (a tenth of a second); done here,
+# once per process, every parse child forked from this one starts with it ready.
+RULES["feedback"].validate(pd.DataFrame({"score": pd.array([], dtype="Float64")}), lazy=True)
+
+
 def row_reasons(frame: pd.DataFrame, table: str, reasons: pd.Series) -> pd.Series:
     """Return reasons with each row that breaks one of the table's rules given the rule's words."""
     schema = RULES.get(table)

@@ -93,3 +93,25 @@ def test_flags_read_yes_and_no_and_flag_anything_else():
 def test_names_are_tidied_for_case_and_spacing():
     names = clean_names(pd.Series(["  priya   SHAH", "JAMES OKAFOR", "Tom\u00a0Brennan ", "McDonald"]))
     assert names.tolist() == ["priya SHAH", "James Okafor", "Tom Brennan", "McDonald"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("  Jane   Doe ", "Jane Doe"),
+        ("Jane\u00a0Doe", "Jane Doe"),  # a no-break space pasted from a web page
+        ("Jane\u200bDoe", "Jane Doe"),  # a zero-width space: no whitespace to Python, still one
+        ("Jane\t\n Doe\u3000", "Jane Doe"),
+        ("\u2003", ""),
+        (None, None),
+    ],
+)
+def test_text_is_tidied_to_single_spaces_as_the_spacing_rule_says(cell, expected):
+    import re
+
+    from recruit_dash.ingest.coerce import _SPACES, spaces_tidied
+
+    tidied = spaces_tidied(pd.Series([cell], dtype="string"))[0]
+    assert (None if pd.isna(tidied) else tidied) == expected
+    if cell is not None:
+        assert tidied == re.sub(_SPACES, " ", cell).strip()

@@ -11,9 +11,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import make_hostile
+import pandas as pd
 from conftest import ROOT, SAMPLE
 
-from recruit_dash.ingest.isolation import _isolated, ingest_file_isolated
+from recruit_dash.ingest.isolation import _isolated, _isolated_parts, ingest_file_isolated
 from recruit_dash.ingest.pipeline import ingest_file, read_sheets
 from recruit_dash.ingest.results import FileReport
 
@@ -105,3 +106,90 @@ def test_a_refusal_at_a_limit_is_marked_as_worth_another_try_and_a_damaged_file_
     damaged, _ = ingest_file_isolated("bad.xlsx", b"PK\x03\x04 not really a workbook")
     assert slow.limited and not slow.ok
     assert not damaged.limited and not damaged.ok
+
+
+def _shared(monkeypatch) -> None:
+    """Share even the small sample's sheets between two children, as a large workbook's are."""
+    from recruit_dash.ingest import isolation, pipeline
+
+    monkeypatch.setattr(pipeline, "SHARED_READING_BYTES", 1)
+    monkeypatch.setattr(isolation, "PARSE_CHILDREN", 2)
+
+
+def test_a_small_workbook_is_read_by_one_child_a_large_one_by_parts_that_take_every_sheet_once(
+        monkeypatch):
+    from recruit_dash.ingest.pipeline import EVERY_SHEET, sheet_parts
+    from recruit_dash.ingest.safety import sheet_sizes
+
+    data = SAMPLE.read_bytes()
+    assert sheet_parts(data, 2) == [EVERY_SHEET]
+    _shared(monkeypatch)
+    assert sheet_parts(data, 1) == [EVERY_SHEET]
+    parts = sheet_parts(data, 2)
+    assert len(parts) == 2
+    # A sheet the workbook's own list does not name (the reader may see more) still has a reader.
+    for sheet in [*sheet_sizes(data), "A sheet nobody listed"]:
+        assert sum(part.takes(sheet) for part in parts) == 1, sheet
+    assert parts[0].takes("Lead Tracker") and not parts[1].takes("Lead Tracker")
+
+
+def test_a_workbook_shared_between_children_comes_back_whole_and_in_order(monkeypatch):
+    _shared(monkeypatch)
+    data = SAMPLE.read_bytes()
+    report, tables = ingest_file_isolated("lead_tracker.xlsx", data)
+    direct_report, direct = ingest_file("lead_tracker.xlsx", data)
+    assert report.ok and [(sheet.name, sheet.role, sheet.rows_accepted, sheet.notes)
+                          for sheet in report.sheets] == [
+        (sheet.name, sheet.role, sheet.rows_accepted, sheet.notes) for sheet in direct_report.sheets]
+    assert tables.keys() == direct.keys()
+    for name, frame in direct.items():
+        pd.testing.assert_frame_equal(tables[name], frame, obj=name)
+
+
+def test_sheets_read_by_several_children_come_back_in_workbook_order(monkeypatch):
+    from recruit_dash.ingest.isolation import read_sheets_isolated
+
+    _shared(monkeypatch)
+    data = SAMPLE.read_bytes()
+    raws, traps = read_sheets_isolated("lead_tracker.xlsx", data)
+    direct, direct_traps = read_sheets("lead_tracker.xlsx", data)
+    assert [raw.name for raw in raws] == [raw.name for raw in direct]
+    assert traps == direct_traps
+    for raw, expected in zip(raws, direct, strict=True):
+        pd.testing.assert_frame_equal(raw.cells, expected.cells, obj=raw.name)
+
+
+def test_the_time_limit_counts_every_childs_work(monkeypatch):
+    _shared(monkeypatch)
+    report, tables = ingest_file_isolated("slow.xlsx", SAMPLE.read_bytes(), seconds=0.01)
+    assert not report.ok and report.limited and tables == {}
+    assert "seconds of work to read" in report.error
+
+
+def _parts_that_fail(name: str, data: bytes, position: int, message: str | None):
+    from recruit_dash.ingest.isolation import _PartFailure
+
+    return _PartFailure(position, message) if message else [(position, name)]
+
+
+def test_the_first_sheet_that_failed_gives_the_sentence():
+    outcome = _isolated_parts("two.xlsx", SAMPLE.read_bytes(), None, None, _parts_that_fail,
+                              [(3, "sheet D is damaged"), (0, None), (1, "sheet B is damaged")])
+    assert isinstance(outcome, FileReport) and not outcome.ok and not outcome.limited
+    assert outcome.error == "sheet B is damaged"
+
+
+def _aborts_or_waits(name: str, data: bytes, aborts: bool):
+    if aborts:
+        os.abort()
+    time.sleep(30)
+    return []
+
+
+def test_a_child_that_dies_stops_the_others_and_becomes_a_sentence():
+    started = time.monotonic()
+    outcome = _isolated_parts("crash.xlsx", SAMPLE.read_bytes(), None, None, _aborts_or_waits,
+                              [(False,), (True,)])
+    assert isinstance(outcome, FileReport) and outcome.limited
+    assert outcome.error.startswith("'crash.xlsx' asks for more memory than a lead tracker needs")
+    assert time.monotonic() - started < 20, "the child still at work was left running"
