@@ -342,13 +342,15 @@ def _bounds(period: Period, as_of: date) -> tuple[np.datetime64, np.datetime64]:
 
 
 def _counted(book: Ledger, key: tuple, count):
-    """Return the counts of a table over the days in the key, counted once per ledger."""
-    if key not in book._counted:
+    """Return the counts of a table over the days in the key, counted once per ledger (a ledger
+    is shared by every session on the same data: what is kept is never changed, only replaced)."""
+    found = book._counted.get(key)
+    if found is None:
         days = book.activity_columns[0] if key[0] == "activities" else book.milestone_columns[0]
-        result = count(book, _between(days, key[1], key[2]))
-        for array in result if isinstance(result, tuple) else (result,):
+        found = count(book, _between(days, key[1], key[2]))
+        for array in found if isinstance(found, tuple) else (found,):
             array.flags.writeable = False
         if len(book._counted) >= _KEPT_PERIODS:
             book._counted.clear()
-        book._counted[key] = result
-    return book._counted[key]
+        book._counted[key] = found
+    return found
