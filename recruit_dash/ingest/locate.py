@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from recruit_dash.ingest.coerce import per_unique
 from recruit_dash.ingest.mapping import HEADER_SEARCH_ROWS
 from recruit_dash.ingest.reading import RawSheet
 from recruit_dash.ingest.safety import SheetTraps
 from recruit_dash.ingest.vocabulary import clean_header
+from recruit_dash.model import per_unique
 
 MAX_TRAILING_BLANKS = 10_000  # fewer empty rows after the data are counted as blank rows
 MAX_CELL_ISSUES_PER_COLUMN = 200  # beyond this, one summary issue says how many more

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from recruit_dash.metrics.funnel import Progress, progress
-from recruit_dash.model import STAGE_ORDER, Model, group_names, lookup, positions
+from recruit_dash.model import STAGE_ORDER, Model, group_names, lookup, per_unique, positions
 from recruit_dash.periods import Period
 
 REFERRAL_WORDS: tuple[str, ...] = ("referr", "recommend", "word of mouth")
@@ -133,10 +133,8 @@ def _names(parts: list[tuple[_Coded, np.ndarray | None]]) -> pd.Series:
 def is_referral(sources: pd.Series) -> pd.Series:
     """Return whether each lead source says the lead came by referral."""
     pattern = "|".join(re.escape(word) for word in REFERRAL_WORDS)
-    codes, distinct = pd.factorize(sources)
-    found = pd.Series(distinct).astype("string").str.casefold().str.contains(pattern, regex=True)
-    flags = np.append(found.fillna(False).to_numpy(bool), False)[codes]
-    return pd.Series(pd.array(flags, dtype="boolean"), index=sources.index, name=sources.name)
+    found = per_unique(sources, lambda distinct: distinct.str.casefold().str.contains(pattern))
+    return found.fillna(False).astype("boolean").rename(sources.name)
 
 
 def twelve_months_to(day: date) -> Period:
