@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from recruit_dash.ui.downloads import keep_built_downloads
+
 st.set_page_config(page_title="recruit-dash", page_icon=":material/insights:", layout="wide")
+keep_built_downloads()  # a download built on click must outlive other sessions' reruns
 
 navigation = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
