@@ -110,6 +110,8 @@ def _one_milestone_per_stage(milestones: pd.DataFrame) -> pd.DataFrame:
     # The first of each run of equal keys in key order (the sorted keys need no second sort).
     ordered = key[order]
     first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    if len(first) == len(milestones):
+        return milestones  # no lead reached a stage twice: nothing to drop, nothing to copy
     keep = np.sort(order[first])
     return milestones.iloc[keep].reset_index(drop=True)
 
