@@ -152,6 +152,26 @@ CASES = [
     ("unknown-option", "inspect {sample} --nope", "--nope", None),
     ("pack-without-name", "pack consultant {sample} -o {base}/pack7.pdf", "--name",
      "{base}/pack7.pdf"),
+    # the quarterly review pack and the Monday digest
+    ("pack-quarterly-format-against-extension",
+     "pack quarterly {sample} --format pdf -o {base}/review.xlsx", "make them agree",
+     "{base}/review.xlsx"),
+    ("pack-quarterly-with-a-name", "pack quarterly {sample} --name Priya -o {base}/review.pdf",
+     "pack consultant", "{base}/review.pdf"),
+    ("pack-quarterly-missing-folder", "pack quarterly {sample} -o {missing_dir}/review.pdf",
+     "does not exist", None),
+    ("digest-files-and-db", "digest {sample} --db {db}", "--db", None),
+    ("digest-mistyped-db", "digest --db {typo_db}", "no upload history", "{typo_db}"),
+    ("digest-to-without-smtp", "digest {sample} --to lead@example.com", "--smtp", None),
+    ("digest-smtp-without-to", "digest {sample} --smtp smtp://127.0.0.1:2525", "--to", None),
+    ("digest-not-a-mail-server", "digest {sample} --smtp http://mail --to lead@example.com",
+     "smtp://", None),
+    ("digest-missing-folder", "digest {sample} -o {missing_dir}/digest.html", "does not exist",
+     None),
+    ("digest-unreadable-rules", "digest {sample} --rules {not_json}", "not valid JSON", None),
+    ("digest-refused-by-the-mail-server",
+     "digest {sample} --smtp smtp://127.0.0.1:1 --to lead@example.com", "refused the connection",
+     None),
 ]
 
 
@@ -197,12 +217,13 @@ def test_valid_invocations_still_exit_zero(places, tmp_path):
 def test_an_unexpected_failure_is_one_sentence_and_the_details_go_to_the_log(
         tmp_path, monkeypatch, capsys):
     from recruit_dash import cli
+    from recruit_dash.cli import arguments
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug of ours")
 
     monkeypatch.setenv("RECRUIT_DASH_DB", str(tmp_path / "data" / "history.duckdb"))
-    monkeypatch.setattr(cli, "open_store", broken)
+    monkeypatch.setattr(arguments, "open_store", broken)
     history = tmp_path / "history.duckdb"
     history.write_bytes(b"")
     assert cli.main(["uploads", "--db", str(history)]) == 1
