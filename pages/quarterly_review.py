@@ -5,11 +5,41 @@ import streamlit as st
 from recruit_dash.metrics.funnel import cohorts, days_from_lead_table, filled_curve, quarter_on_quarter
 from recruit_dash.model import STAGE_LABELS
 from recruit_dash.outputs import charts
+from recruit_dash.outputs.quarterly import review_file_name
 from recruit_dash.ui import components, state
 
 ingested, as_of = components.page_start("Quarterly review")
 model = ingested.model
 standing = state.standing(ingested, as_of)  # every lead's standing, worked out once per day
+
+
+def review_pdf() -> bytes:
+    """Build the pack when it is asked for (matplotlib loads then, not with the page)."""
+    from recruit_dash.outputs.quarterly_pack import quarterly_pack
+
+    return quarterly_pack(model, as_of, standing=standing)
+
+
+def review_xlsx() -> bytes:
+    """Build the workbook when it is asked for."""
+    from recruit_dash.outputs.quarterly_workbook import quarterly_workbook
+
+    return quarterly_workbook(model, as_of, standing=standing)
+
+
+PACK_HELP = ("The quarter at a glance against last quarter and a year earlier, lead completion "
+             "cohorts, speed, per consultant, client experience, stalled leads and aftercare, the "
+             "fee forecast and the counting rules")
+pdf_column, xlsx_column = st.columns(2)
+pdf_column.download_button(
+    "Download the review pack (PDF)", review_pdf, file_name=review_file_name(as_of, "pdf"),
+    mime="application/pdf", key="review_pack_pdf", icon=":material/picture_as_pdf:",
+    on_click="ignore", width="stretch", help=f"{PACK_HELP}, on A4 for the quarterly review.")
+xlsx_column.download_button(
+    "Download the review pack (Excel)", review_xlsx, file_name=review_file_name(as_of, "xlsx"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="review_pack_xlsx", icon=":material/table_view:", on_click="ignore", width="stretch",
+    help=f"The same figures as the PDF, one sheet per table: {PACK_HELP.lower()}.")
 
 st.subheader("Lead completion cohorts")
 st.caption("Of the leads generated each month, how many are now filled, lost, on hold or still "

@@ -7,6 +7,7 @@ never a formula, never a hyperlink (openpyxl makes none, and Excel links only wh
 from __future__ import annotations
 
 import io
+import numbers
 import re
 from datetime import date
 
@@ -58,10 +59,14 @@ def money_column(name: object, values: pd.Series) -> bool:
     return bool(words & MONEY_WORDS) and not words & SHARE_WORDS
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+def xlsx_bytes(sheets: dict[str, pd.DataFrame],
+               column_formats: dict[str, dict[str, str]] | None = None,
+               row_formats: dict[str, list[str | None]] | None = None) -> bytes:
     """Return an Excel workbook with one sheet per frame; every text cell is stored as text,
     every date as a date Excel can sort and filter, money in pounds; the header row is frozen
-    and carries a filter."""
+    and carries a filter. A sheet's numbers may be given a number format by column (a share as
+    a percentage: `column_formats[sheet][column]`) or, on a sheet of mixed figures, by row
+    (`row_formats[sheet]`, one format or None per row); either wins over money."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -81,16 +86,20 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         titles.append(sheet_title(name, titles))
         sheet = workbook.create_sheet(title=titles[-1])
         plain = _plain_frame(frame, dates_as_text=False)
-        money = [money_column(column, frame[column]) for column in frame.columns]
+        by_column = (column_formats or {}).get(name, {})
+        formats = [by_column.get(column) or (EXCEL_MONEY_FORMAT if money_column(column, frame[column])
+                                             else None) for column in frame.columns]
+        by_row = (row_formats or {}).get(name) or [None] * len(plain)
         # A write-only sheet writes its view first, so the frozen row is set before any row.
         sheet.freeze_panes = "A2"
         sheet.append([text_cell(sheet, str(column)) for column in plain.columns])
-        for row in plain.itertuples(index=False, name=None):
+        for row, row_format in zip(plain.itertuples(index=False, name=None), by_row, strict=True):
             cells = []
-            for value, is_money in zip(row, money, strict=True):
-                if is_money and value is not None:
+            for value, number_format in zip(row, formats, strict=True):
+                number_format = row_format or number_format
+                if number_format and isinstance(value, numbers.Real) and not isinstance(value, bool):
                     cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = EXCEL_MONEY_FORMAT
+                    cell.number_format = number_format
                     cells.append(cell)
                 elif isinstance(value, str):
                     cells.append(text_cell(sheet, value))

@@ -1,25 +1,18 @@
 """The coaching pack: one consultant's period as an A4 PDF for a one-to-one, readable on paper.
 
-Built with fpdf2 and matplotlib (Agg, charts embedded as PNG) and the DejaVu Sans font that ships
-with matplotlib: no browser, no network. Text the font cannot draw is shown as "?". Every text
-is drawn as typed: neither fpdf2 nor matplotlib reads markup in it ("Ann $$ Lee" is no formula).
+Drawn with the shared pack helpers of `outputs.pdf` (fpdf2, matplotlib charts as PNG, DejaVu Sans):
+no browser, no network, every text drawn as typed.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
-from pathlib import Path
 
 import matplotlib
 import pandas as pd
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
 from recruit_dash.metrics.consultant_trends import (
     biggest_leak,
@@ -40,27 +33,24 @@ from recruit_dash.metrics.ratio_ledger import (
 from recruit_dash.metrics.ratios import NOT_IN_DATA, STANDING_WORDS, ratio_grid
 from recruit_dash.metrics.targets import Targets, coming_period, default_goal, per_week, targets
 from recruit_dash.model import ACTIVITY_KIND_LABELS, STAGE_LABELS, Model
+from recruit_dash.outputs.pdf import (
+    FONT,
+    PackDocument,
+    chart,
+    chart_axes,
+    document,
+    heading,
+    literal_text,
+    paragraph,
+    printable,
+    table,
+    tidy,
+)
 from recruit_dash.periods import Period
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-FONT = "DejaVu"
-INK, GREY, RULE = (0, 0, 0), (90, 90, 90), (200, 200, 200)
 MIN_TREND_WEEKS = 13
 LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "x")
-
-
-@lru_cache(maxsize=1)
-def _drawable() -> frozenset[int]:
-    """Return the code points the pack's font can draw."""
-    return frozenset(TTFont(FONT_DIR / "DejaVuSans.ttf").getBestCmap())
-
-
-def printable(text: object) -> str:
-    """Return text the PDF font can draw: control characters dropped, unknown glyphs as "?"."""
-    drawable = _drawable()
-    return "".join(char if ord(char) in drawable else "?" for char in str(text)
-                   if char in "\n" or char.isprintable())
 
 
 @dataclass(frozen=True)
@@ -112,77 +102,13 @@ def coaching_pack(model: Model, consultant: str, start: date, end: date, as_of: 
     when it has one)."""
     content = pack_content(model, consultant, start, end, as_of, credit, placements, pairs,
                            standing, book)
-    pdf = _document(content.consultant)
+    pdf = document(f"Coaching pack: {content.consultant}",
+                   f"Coaching pack · {content.consultant}")
     _cover(pdf, content)
     _figures_page(pdf, content)
     _trends_page(pdf, content)
     _funnel_and_targets_page(pdf, content)
     return bytes(pdf.output())
-
-
-class _Pack(FPDF):
-    """An A4 page with the consultant's name and the page number in the footer."""
-
-    consultant = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*GREY)
-        self.cell(0, 5, printable(f"Coaching pack · {self.consultant} · page {self.page_no()}"),
-                  align="C")
-        self.set_text_color(*INK)
-
-
-def _document(consultant: str) -> _Pack:
-    """Return an empty A4 document with the pack's fonts."""
-    pdf = _Pack(orientation="P", unit="mm", format="A4")
-    pdf.consultant = consultant
-    pdf.set_title(printable(f"Coaching pack: {consultant}"))
-    pdf.set_author("recruit-dash")
-    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique.ttf"))
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=18)
-    return pdf
-
-
-def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
-    pdf.ln(2)
-    pdf.set_font(FONT, "B", size)
-    pdf.multi_cell(0, size * 0.5, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
-
-
-def _paragraph(pdf: FPDF, text: str, size: float = 10, style: str = "") -> None:
-    pdf.set_font(FONT, style, size)
-    pdf.multi_cell(0, size * 0.5, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1.5)
-
-
-def _table(pdf: FPDF, header: list[str], rows: list[list[str]], widths: tuple[int, ...],
-           size: float = 9, text_last: bool = False) -> None:
-    """Draw a table with a bold header row, black text on white, thin grey rules: the first
-    column (and the last, when it is text) left-aligned, figures right-aligned."""
-    pdf.set_font(FONT, "", size)
-    pdf.set_draw_color(*RULE)
-    align = ["LEFT", *("RIGHT",) * (len(header) - 1)]
-    if text_last:
-        align[-1] = "LEFT"
-    with pdf.table(col_widths=widths, text_align=tuple(align), line_height=size * 0.55,
-                   borders_layout="HORIZONTAL_LINES", headings_style=_bold(size),
-                   first_row_as_headings=True) as table:
-        for cells in [header, *rows]:
-            line = table.row()
-            for cell in cells:
-                line.cell(printable(cell))
-    pdf.ln(3)
-
-
-def _bold(size: float):
-    from fpdf.fonts import FontFace
-    return FontFace(family=FONT, emphasis="BOLD", size_pt=size, color=INK)
 
 
 def _count(value: float) -> str:
@@ -206,32 +132,32 @@ def _signed(value: float, money: bool = False, places: int = 0) -> str:
     return ("+" if value > 0 else "−") + ("£" if money else "") + text
 
 
-def _cover(pdf: _Pack, content: PackContent) -> None:
+def _cover(pdf: PackDocument, content: PackContent) -> None:
     """Draw the first page: who, when, and how to read the pack."""
     pdf.add_page()
     pdf.set_font(FONT, "B", 20)
     pdf.multi_cell(0, 10, printable(f"Coaching pack: {content.consultant}"),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _paragraph(pdf, f"Period {content.period.label} · figures as of {content.as_of:%d %B %Y} · "
-                    f"activities credited to {CREDIT_LABELS[content.credit].lower()}.", 11)
-    _paragraph(pdf, "A starting point for a one-to-one, not a scorecard. Activities (calls, BD "
-                    "calls, CVs sent, meetings) are the nails; milestones (meetings agreed, "
-                    "shortlists, interviews, offers, starts) are what they build. Everyone's "
-                    "conversion differs, so targets here come from this consultant's own ratios, "
-                    "not a blanket minimum.", 10)
+    paragraph(pdf, f"Period {content.period.label} · figures as of {content.as_of:%d %B %Y} · "
+                   f"activities credited to {CREDIT_LABELS[content.credit].lower()}.", 11)
+    paragraph(pdf, "A starting point for a one-to-one, not a scorecard. Activities (calls, BD "
+                   "calls, CVs sent, meetings) are the nails; milestones (meetings agreed, "
+                   "shortlists, interviews, offers, starts) are what they build. Everyone's "
+                   "conversion differs, so targets here come from this consultant's own ratios, "
+                   "not a blanket minimum.", 10)
     figures = content.changes.set_index("key")
     headline = [("Placements (starts)", _count(figures.at["started", "now"])),
                 ("Fees from starts", _money(figures.at["fees", "now"])),
                 ("All activities", _count(figures.at["all", "now"]) if "all" in figures.index
                  else "0")]
-    _heading(pdf, "At a glance")
-    _table(pdf, ["Figure", "This period", "Previous period", "Change"],
-           [[label, value, _previous(figures, key), _change(figures, key)]
-            for (label, value), key in zip(headline, ("started", "fees", "all"), strict=True)],
-           (70, 35, 40, 35), 10)
+    heading(pdf, "At a glance")
+    table(pdf, ["Figure", "This period", "Previous period", "Change"],
+          [[label, value, _previous(figures, key), _change(figures, key)]
+           for (label, value), key in zip(headline, ("started", "fees", "all"), strict=True)],
+          (70, 35, 40, 35), 10)
     _ratios(pdf, content)
-    _heading(pdf, "Where the chain leaks most")
-    _paragraph(pdf, content.leak, 10)
+    heading(pdf, "Where the chain leaks most")
+    paragraph(pdf, content.leak, 10)
 
 
 def _previous(figures: pd.DataFrame, key: str) -> str:
@@ -267,27 +193,27 @@ def change_sentences(changes: pd.DataFrame, limit: int = 5) -> list[str]:
     return lines[:limit + 3] or ["No change in milestones or ratios against the previous period."]
 
 
-def _figures_page(pdf: _Pack, content: PackContent) -> None:
+def _figures_page(pdf: PackDocument, content: PackContent) -> None:
     """Draw the headline figures against the previous period, and what changed in words."""
     pdf.add_page()
     days = (content.period.end - content.period.start).days + 1
-    _heading(pdf, "Headline figures against the previous period")
-    _paragraph(pdf, f"Previous period: the {days} days just before this one. Milestones count "
-                    "leads reaching the stage in the period (activity lens).", 9)
+    heading(pdf, "Headline figures against the previous period")
+    paragraph(pdf, f"Previous period: the {days} days just before this one. Milestones count "
+                   "leads reaching the stage in the period (activity lens).", 9)
     rows = []
     for row in content.changes[content.changes["figure"] != "ratio"].itertuples():
         money = row.figure == "fees"
         show = _money if money else _count
         rows.append([row.label, show(row.now), show(row.before), _signed(row.change, money)])
-    _table(pdf, ["Figure", "This period", "Previous period", "Change"], rows, (75, 35, 40, 30))
-    _heading(pdf, "What changed since the previous period")
+    table(pdf, ["Figure", "This period", "Previous period", "Change"], rows, (75, 35, 40, 30))
+    heading(pdf, "What changed since the previous period")
     for line in change_sentences(content.changes):
-        _paragraph(pdf, f"• {line}", 10)
+        paragraph(pdf, f"• {line}", 10)
 
 
-def _ratios(pdf: _Pack, content: PackContent) -> None:
+def _ratios(pdf: PackDocument, content: PackContent) -> None:
     """Draw the consultant's ratios against the team median."""
-    _heading(pdf, "Nails per milestone against the team")
+    heading(pdf, "Nails per milestone against the team")
     rows = []
     for row in content.ratios.itertuples():
         standing = STANDING_WORDS.get(row.against_team, "no ratio") if row.against_team else (
@@ -300,93 +226,59 @@ def _ratios(pdf: _Pack, content: PackContent) -> None:
             continue
         rows.append([row.label, _count(row.activities), f"{row.milestones:,}", _ratio(row.ratio),
                      _ratio(row.team_median), standing])
-    _table(pdf, ["Ratio", "Nails", "Milestones", "Ratio", "Team median", "Against the team"],
-           rows, (52, 16, 21, 17, 20, 54), 8.5, text_last=True)
-    _paragraph(pdf, "Ratio = nails (activities, or offers for offers per start) in the period ÷ "
-                    "milestones in the period; fewer nails per milestone is better. Around = "
-                    "within 10% of the team median, the middle of every consultant's ratio for "
-                    "the same period. A ratio is blank when there was no milestone to divide by, "
-                    "and not in your data when the data logs no activity of that kind at all; "
-                    "fewer than 5 milestones is a small sample.", 8, "I")
+    table(pdf, ["Ratio", "Nails", "Milestones", "Ratio", "Team median", "Against the team"],
+          rows, (52, 16, 21, 17, 20, 54), 8.5, text_last=True)
+    paragraph(pdf, "Ratio = nails (activities, or offers for offers per start) in the period ÷ "
+                   "milestones in the period; fewer nails per milestone is better. Around = "
+                   "within 10% of the team median, the middle of every consultant's ratio for "
+                   "the same period. A ratio is blank when there was no milestone to divide by, "
+                   "and not in your data when the data logs no activity of that kind at all; "
+                   "fewer than 5 milestones is a small sample.", 8, "I")
 
 
-def _trends_page(pdf: _Pack, content: PackContent) -> None:
+def _trends_page(pdf: PackDocument, content: PackContent) -> None:
     """Draw the weekly activity and milestone trends."""
     pdf.add_page()
-    _heading(pdf, "Activity by week")
-    _chart(pdf, activity_chart(content.activity_weeks, content.consultant), 95)
-    _heading(pdf, "Milestones by week")
-    _chart(pdf, milestone_chart(content.milestone_weeks, content.consultant), 95)
+    heading(pdf, "Activity by week")
+    chart(pdf, activity_chart(content.activity_weeks, content.consultant), 95)
+    heading(pdf, "Milestones by week")
+    chart(pdf, milestone_chart(content.milestone_weeks, content.consultant), 95)
 
 
-def _funnel_and_targets_page(pdf: _Pack, content: PackContent) -> None:
+def _funnel_and_targets_page(pdf: PackDocument, content: PackContent) -> None:
     """Draw their funnel against the team's and their targets beside the blanket minimum."""
     pdf.add_page()
-    _heading(pdf, "Their funnel against the team's")
+    heading(pdf, "Their funnel against the team's")
     if len(content.comparison) > 1:
-        _chart(pdf, funnel_chart(content.comparison, content.consultant), 80)
-    _paragraph(pdf, content.leak, 10)
+        chart(pdf, funnel_chart(content.comparison, content.consultant), 80)
+    paragraph(pdf, content.leak, 10)
     goal = content.goal
-    _heading(pdf, f"Targets for {goal.placements:,.0f} placement"
-                  f"{'s' if goal.placements != 1 else ''} in {content.goal_period.label}")
-    _paragraph(pdf, f"At {content.consultant}'s own ratios over the {TRAILING_DAYS} days "
-                    f"{goal.window.start:%d %b} – {goal.window.end:%d %b %Y}, beside what a "
-                    "blanket team minimum (the team's median ratios) would ask.", 9.5)
+    heading(pdf, f"Targets for {goal.placements:,.0f} placement"
+                 f"{'s' if goal.placements != 1 else ''} in {content.goal_period.label}")
+    paragraph(pdf, f"At {content.consultant}'s own ratios over the {TRAILING_DAYS} days "
+                   f"{goal.window.start:%d %b} – {goal.window.end:%d %b %Y}, beside what a "
+                   "blanket team minimum (the team's median ratios) would ask.", 9.5)
     weekly = per_week(goal.needed, content.goal_period)
     rows = [[ACTIVITY_KIND_LABELS.get(kind, "All activities"), _count_or_dash(value),
              _count_or_dash(weekly[kind]), _count_or_dash(goal.team_needed[kind]),
              NOT_IN_DATA if kind in goal.not_logged
              else "team median used" if kind in goal.from_team_median else ""]
             for kind, value in goal.needed.items()]
-    _table(pdf, ["Activity", "Needed", "Per week", "Team minimum", "Note"], rows,
-           (45, 25, 25, 30, 55), text_last=True)
+    table(pdf, ["Activity", "Needed", "Per week", "Team minimum", "Note"], rows,
+          (45, 25, 25, 30, 55), text_last=True)
     steps = ", ".join(f"{STAGE_LABELS[stage]} {value:,}" for stage, value
                       in goal.milestones_needed.items() if value is not None)
     if steps:
-        _paragraph(pdf, f"Milestones on the way: {steps}.", 9.5)
+        paragraph(pdf, f"Milestones on the way: {steps}.", 9.5)
     for note in goal.notes + [
             "A link of the chain with no data of their own uses the team median, marked above.",
             "Needed = goal × activities per milestone × each stage per next stage up to a start, "
             "rounded up."]:
-        _paragraph(pdf, note, 8, "I")
+        paragraph(pdf, note, 8, "I")
 
 
 def _count_or_dash(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
-
-
-def _chart(pdf: FPDF, figure: Figure, height: float) -> None:
-    """Embed a matplotlib figure as a PNG the full text width."""
-    buffer = io.BytesIO()
-    literal_text(figure)  # every chart the pack embeds passes here, whoever built it
-    figure.savefig(buffer, format="png", dpi=160, facecolor="white")
-    buffer.seek(0)
-    pdf.image(buffer, w=pdf.epw, h=height, keep_aspect_ratio=True)
-    pdf.ln(2)
-
-
-def _axes(rows: int = 1, columns: int = 1, height: float = 4.6):
-    # Laid out when drawn, not while built: no text is drawn before literal_text has run.
-    figure = Figure(figsize=(8.2, height), facecolor="white", layout="tight")
-    return figure, figure.subplots(rows, columns, squeeze=False)
-
-
-def literal_text(figure: Figure) -> Figure:
-    """Return the figure with every text in it drawn as typed. matplotlib reads text between
-    dollar signs as mathtext (or LaTeX): a consultant called "$\\frac{1}{0}$ Ann" would be drawn as
-    a formula and "Ann $$ Lee" would stop the pack. Set on each text rather than through rcParams,
-    which every thread of the app's server shares."""
-    for text in figure.findobj(Text):
-        text.set_parse_math(False)
-        text.set_usetex(False)
-    return figure
-
-
-def _tidy(axis, title: str) -> None:
-    axis.set_title(printable(title), fontsize=9, loc="left")
-    axis.spines[["top", "right"]].set_visible(False)
-    axis.tick_params(labelsize=7)
-    axis.grid(axis="y", color="#dddddd", linewidth=0.6)
 
 
 def activity_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
@@ -394,7 +286,7 @@ def activity_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
     labels = list(dict.fromkeys(weeks["label"])) if len(weeks) else []
     columns = 3
     rows = max(1, -(-len(labels) // columns))
-    figure, axes = _axes(rows, columns, 2.3 * rows + 0.4)
+    figure, axes = chart_axes(rows, columns, 2.3 * rows + 0.4)
     for index, axis in enumerate(axes.flat):
         if index >= len(labels):
             axis.set_visible(False)
@@ -402,7 +294,7 @@ def activity_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
         data = weeks[weeks["label"] == labels[index]]
         axis.plot(data["week"], data["count"], color="black", marker="o", markersize=2.5,
                   linewidth=1.2)
-        _tidy(axis, labels[index])
+        tidy(axis, labels[index])
         axis.set_ylim(bottom=0)
         axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
         axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
@@ -415,7 +307,7 @@ def activity_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
 
 def milestone_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
     """Return one line per milestone stage of leads reaching it each week."""
-    figure, axes = _axes(height=4.2)
+    figure, axes = chart_axes(height=4.2)
     axis = axes[0, 0]
     for index, (label, data) in enumerate(weeks.groupby("label", sort=False)):
         if not data["count"].any():
@@ -425,7 +317,7 @@ def milestone_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
                   linestyle=LINE_STYLES[index % len(LINE_STYLES)],
                   marker=MARKERS[index % len(MARKERS)], markersize=3.5, linewidth=1.3,
                   label=printable(label))
-    _tidy(axis, f"{consultant}: leads reaching each milestone per week (week commencing)")
+    tidy(axis, f"{consultant}: leads reaching each milestone per week (week commencing)")
     axis.set_ylim(bottom=0)
     axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
     axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -441,7 +333,7 @@ def milestone_chart(weeks: pd.DataFrame, consultant: str) -> Figure:
 def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
     """Return grouped bars of step conversion per stage: the consultant's beside the team's."""
     rows = comparison.iloc[1:].reset_index(drop=True)
-    figure, axes = _axes(height=3.8)
+    figure, axes = chart_axes(height=3.8)
     axis = axes[0, 0]
     positions = pd.Series(range(len(rows)), dtype=float)
     width = 0.38
@@ -455,7 +347,7 @@ def funnel_chart(comparison: pd.DataFrame, consultant: str) -> Figure:
                   ha="center", fontsize=6.5)
     axis.set_xticks(positions, [printable(f"→ {label}") for label in rows["label"]], fontsize=7)
     axis.set_ylim(0, max(1.0, float(max(mine.max(), team.max())) + 0.2))
-    _tidy(axis, "Step: events at this stage per event at the stage before, dated in the period")
+    tidy(axis, "Step: events at this stage per event at the stage before, dated in the period")
     # Handed over with its labels, a name starting with "_" still shows (matplotlib hides labels
     # that start with one).
     axis.legend([bars, team_bars], [printable(consultant), "Team"], fontsize=7, frameon=False,

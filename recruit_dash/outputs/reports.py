@@ -10,6 +10,7 @@ import pandas as pd
 from recruit_dash import clock
 from recruit_dash.metrics.aftercare import NO_RECORDS, aftercare
 from recruit_dash.metrics.clients import clients_report
+from recruit_dash.metrics.forecast import fee_forecast
 from recruit_dash.metrics.funnel import cohorts, funnel, progress
 from recruit_dash.metrics.queue import LONG_OVERDUE_DAYS, call_queue, long_overdue
 from recruit_dash.metrics.ratios import ratios_report
@@ -19,7 +20,8 @@ from recruit_dash.metrics.targets import targets_report
 from recruit_dash.model import STAGE_LABELS, Model, json_value
 from recruit_dash.periods import Period, period_holding
 
-KINDS = ("funnel", "cohorts", "stalled", "queue", "aftercare", "clients", "ratios", "targets")
+KINDS = ("funnel", "cohorts", "stalled", "queue", "aftercare", "clients", "ratios", "targets",
+         "forecast")
 
 
 def _number(value: float | None) -> float | None:
@@ -101,5 +103,7 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
         if not consultant:
             raise ValueError("report targets needs --consultant NAME")
         return targets_report(model, as_of, consultant, placements or 1, credit=credit)
+    if kind == "forecast":
+        return fee_forecast(model, as_of)
     raise ValueError(f"Unknown report {kind!r}")
 
