@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/team_load.py
 
 sample: install
 	$(BIN)/python sample_data/make_sample.py

@@ -11,6 +11,10 @@ Timings are wall-clock seconds in this one process: each import once (the parse,
 as the command line runs it, timed apart from the store's writes); `changes`, the history's model
 and each report 5 times, their median printed. The phases take turns (see `phases`), so that
 their ratios hold on a busy machine. The figures go to bench/results.json. `--weeks 52` runs one phase only.
+
+`--db-url postgresql://…` runs one phase (52 weeks, or the first of --weeks) into a PostgreSQL
+database instead, which must hold no uploads yet; its uploads are left there. Its figures go to
+bench/results.json under `history_postgresql`.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ class Phase:
 
     weeks: int
     store: object
-    path: Path
+    path: Path | str  # a DuckDB file, or a PostgreSQL database's URL
     imports: list[float] = field(default_factory=list)
     parses: list[float] = field(default_factory=list)
     seconds: dict[str, list[float]] = field(default_factory=dict)
@@ -123,6 +127,16 @@ class Phase:
         work()
         self.seconds.setdefault(key, []).append(time.perf_counter() - started)
 
+    def store_bytes(self) -> int:
+        """Return the size of the store: its file and log, or its whole database."""
+        if isinstance(self.path, str):
+            import psycopg
+
+            with psycopg.connect(self.path) as connection:
+                return connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        return sum(path.stat().st_size for path in (
+            self.path, self.path.with_name(self.path.name + ".wal")) if path.exists())
+
     def figures(self, moved: dict) -> dict:
         """Return this phase's timings (medians) and sizes."""
         writes = [total - parse for total, parse in zip(self.imports, self.parses, strict=True)]
@@ -133,26 +147,29 @@ class Phase:
             "store_writes_one_week_median_seconds": round(statistics.median(writes), 3),
             "import_last_week_seconds": round(self.imports[-1], 3),
             "import_all_weeks_seconds": round(sum(self.imports), 1),
-            "store_mb": round(sum(path.stat().st_size for path in (
-                self.path, self.path.with_name(self.path.name + ".wal")) if path.exists()) / 1e6, 1),
+            "store_mb": round(self.store_bytes() / 1e6, 1),
             "seconds": {key: round(statistics.median(runs), 3) for key, runs in self.seconds.items()},
             "changes_last_week": {key: len(value) for key, value in moved.items()
                                   if isinstance(value, list)},
         }
 
 
-def phases(counts: list[int], folder: Path) -> dict[int, dict]:
-    """Import the last `count` weekly uploads into a fresh store for each count, then time
-    `changes`, the history's model and each report on each store. The stores take turns, week
-    by week (a week's file goes into every store that has it, one after the other) and run by
-    run, so that a machine busy with other work slows every phase alike."""
+def phases(counts: list[int], folder: Path, url: str | None = None) -> dict[int, dict]:
+    """Import the last `count` weekly uploads into a fresh store for each count (or, given a
+    PostgreSQL URL, into that database, for one count), then time `changes`, the history's model
+    and each report on each store. The stores take turns, week by week (a week's file goes into
+    every store that has it, one after the other) and run by run, so that a machine busy with
+    other work slows every phase alike."""
     from recruit_dash.history.store import open_store
     from recruit_dash.metrics.registry import data_as_of
     from recruit_dash.outputs.reports import report
 
     longest = max(counts)
-    running = [Phase(count, open_store(folder / f"history_{count}.duckdb"),
-                     folder / f"history_{count}.duckdb") for count in counts]
+    places = {count: url or folder / f"history_{count}.duckdb" for count in counts}
+    running = [Phase(count, open_store(place), place) for count, place in places.items()]
+    if url and not running[0].store.uploads().empty:
+        raise SystemExit(f"{running[0].store.where()} already holds uploads; give the benchmark "
+                         "an empty database of its own.")
     for index, (monday, path) in enumerate(weekly_workbooks(longest)):
         data = path.read_bytes()
         for phase in running:
@@ -215,20 +232,26 @@ def main(argv: list[str] | None = None) -> None:
     from results import record
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weeks", type=int, nargs="+", default=[WEEKS, FIVE_YEARS],
+    parser.add_argument("--weeks", type=int, nargs="+",
                         help="the phases to run, each a number of weekly uploads "
-                             f"(default: {WEEKS} {FIVE_YEARS})")
-    counts = sorted(set(parser.parse_args(argv).weeks))
+                             f"(default: {WEEKS} {FIVE_YEARS}; with --db-url, {WEEKS})")
+    parser.add_argument("--db-url", help="a PostgreSQL database (postgresql://…) holding no "
+                                         "uploads, to run one phase against instead of DuckDB")
+    args = parser.parse_args(argv)
+    asked = args.weeks or [WEEKS, FIVE_YEARS][:1 if args.db_url else 2]
+    counts = asked[:1] if args.db_url else sorted(set(asked))
     began = time.perf_counter()
     weekly_workbooks(max(counts))
     written = time.perf_counter() - began
     with tempfile.TemporaryDirectory() as folder:
-        figures = phases(counts, Path(folder))
+        figures = phases(counts, Path(folder), args.db_url)
     for count in counts:
         print(json.dumps(figures[count], indent=2))
         print(summary_line(figures[count]), flush=True)
         mine = recorded(figures[count])
-        if count == WEEKS:
+        if args.db_url:
+            record(history_postgresql=mine)
+        elif count == WEEKS:
             record(history_weeks=WEEKS, history_import_s=mine["import_s"],
                    history_changes_s=mine["changes_s"], history_model_s=mine["model_s"],
                    history_report_s=mine["report_s"])

@@ -1,5 +1,5 @@
 """bench/results.json: the benchmark's figures for scripts to read. Each part of `make bench`
-(run.py, history.py, load.py) updates its own keys and keeps the others'."""
+(run.py, history.py, load.py, team_load.py) updates its own keys and keeps the others'."""
 
 from __future__ import annotations
 

@@ -18,8 +18,9 @@ ALLOWED = {
     "metrics": set(),
     "outputs": {"metrics"},
     "history": {"ingest", "metrics"},
-    "ui": {"ingest", "metrics", "outputs", "history"},
-    "cli": {"ingest", "metrics", "outputs", "history"},
+    "people": {"ingest", "metrics"},
+    "ui": {"ingest", "metrics", "outputs", "history", "people"},
+    "cli": {"ingest", "metrics", "outputs", "history", "people"},
     "__main__": {"cli"},
 }
 MODULES = sorted(path for path in PACKAGE.rglob("*.py"))

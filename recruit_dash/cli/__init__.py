@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from recruit_dash import clock
 from recruit_dash.cli import arguments as given
 from recruit_dash.cli import outputs
 from recruit_dash.cli.arguments import Refusal
@@ -18,8 +19,13 @@ from recruit_dash.ingest.readiness import page_readiness
 from recruit_dash.ingest.results import Ingested
 from recruit_dash.ingest.understanding import inspection
 from recruit_dash.metrics.funnel import LENSES
-from recruit_dash.model import TABLES
+from recruit_dash.metrics.ratios import ratios_report
+from recruit_dash.metrics.registry import data_as_of
+from recruit_dash.metrics.stalled import StallRules
+from recruit_dash.metrics.targets import targets_report
+from recruit_dash.model import TABLES, Model
 from recruit_dash.outputs import export, reports
+from recruit_dash.people import Scoped, scope
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     exporter.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     exporter.add_argument("--profile", type=Path, help="a mapping profile saved from the Data page")
+    given.add_people(exporter, "export only what this person may see")
 
     report = commands.add_parser("report", help="compute a report as JSON: "
                                  + ", ".join(reports.KINDS))
@@ -81,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="stall rules saved from the Stalled & today page (JSON)")
     report.add_argument("--json", action="store_true", help="print JSON (the only format)")
     report.add_argument("--profile", type=Path, help="a mapping profile saved from the Data page")
+    given.add_people(report, "report exactly what this person would see")
 
     outputs.add_pack(commands)
     outputs.add_digest(commands)
@@ -92,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--as-of", type=given.day,
                           help="the week's as-of date (default: each file's last day in the data)")
     importer.add_argument("--json", action="store_true", help="print JSON")
+    given.add_people(importer, "who imports (recorded; owners and team leads may)")
 
     listing = commands.add_parser("uploads", help="list the uploads in the history")
     listing.add_argument("--db", type=given.history_place, required=True,
@@ -99,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--delete", type=given.upload_id, metavar="ID", help="delete this upload")
     listing.add_argument("--yes", action="store_true", help="confirm --delete")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    given.add_people(listing, "with --delete: who deletes (recorded; owners and team leads may)")
 
     moved = commands.add_parser("changes", help="what moved between two uploads")
     moved.add_argument("--db", type=given.history_place, required=True,
@@ -118,9 +128,10 @@ def _run(args: argparse.Namespace) -> int:
     db = getattr(args, "db", None)
     if args.command != "inspect" and bool(db) == bool(args.files):
         raise Refusal("Give the files to read, or --db PATH for the upload history (not both).")
+    reader = given.viewer(args) if args.command != "inspect" else None
     if args.command == "digest":
         outputs.check_digest(args)
-        return outputs.digest(args)
+        return outputs.digest(args, reader)
     if args.command == "pack":
         outputs.check_pack(args)
     given.check_files(args.files)
@@ -141,6 +152,13 @@ def _run(args: argparse.Namespace) -> int:
         ingested = ingest_files([(str(path), given.contents(path, "file")) for path in args.files],
                                 read_file=ingest_file_isolated, profile=profile)
     failed = [report for report in ingested.files if not report.ok]
+    scoped = None
+    if reader and args.command != "inspect":
+        # A person's figures are dated by the data's last day, not by their own last entry.
+        if hasattr(args, "as_of") and not args.as_of:
+            args.as_of = data_as_of(ingested.model, clock.today())
+        scoped = scope(ingested.model, *reader)
+    model = scoped.model if scoped else ingested.model
     if args.command == "inspect":
         document = inspection(ingested)
         pages = page_readiness(ingested)
@@ -164,21 +182,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "report":
         if args.kind == "targets":
             given.check_name(args.consultant,
-                             given.consultant_names(ingested.model, "placements"), "--consultant")
+                             given.consultant_names(model, "placements"), "--consultant")
         try:
-            document = reports.report(
-                args.kind, ingested.model, as_of=args.as_of, lens=args.lens, start=args.start,
-                end=args.end, stages=stages, rules=rules, credit=args.credit,
-                consultant=args.consultant, placements=args.placements)
+            document = _report(args, model, scoped, stages, rules)
         except ValueError as error:
             raise Refusal(str(error)) from error
         print(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
         return 1 if failed else 0
     if args.command == "pack":
-        outputs.pack(args, ingested)
+        outputs.pack(args, model, scoped.team_medians if scoped else None)
         print(f"Wrote {args.output}")
         return 1 if failed else 0
-    frame = ingested.model.table(args.table)
+    frame = model.table(args.table)
     if args.format == "csv":
         data = export.csv_bytes(frame)
     elif args.format == "xlsx":
@@ -192,6 +207,21 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
     return 1 if failed else 0
+
+
+def _report(args: argparse.Namespace, model: Model, scoped: Scoped | None,
+            stages: list[str] | None, rules: StallRules | None) -> dict:
+    """Return the report's JSON; a consultant's ratios and targets against their whole team's
+    medians, which their own view of the data cannot give."""
+    if scoped and scoped.team_medians and args.kind in ("ratios", "targets"):
+        if args.kind == "ratios":
+            return ratios_report(model, args.as_of, args.start, args.end, credit=args.credit,
+                                 team_medians=scoped.team_medians)
+        return targets_report(model, args.as_of, args.consultant, args.placements,
+                              credit=args.credit, team_medians=scoped.team_medians)
+    return reports.report(args.kind, model, as_of=args.as_of, lens=args.lens, start=args.start,
+                          end=args.end, stages=stages, rules=rules, credit=args.credit,
+                          consultant=args.consultant, placements=args.placements)
 
 
 def _summary(document: dict) -> str:

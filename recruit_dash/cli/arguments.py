@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from recruit_dash.history.store import Store, default_path, open_store
+from recruit_dash.history.store import Store, default_path, is_url, open_store
 from recruit_dash.ingest.names import SCREEN_SCORE, name_similarity
 from recruit_dash.ingest.profiles import Profile, ProfileError, profile_from_json
 from recruit_dash.metrics.stalled import StallRules
 from recruit_dash.model import NO_CONSULTANT, STAGE_IDS, Model, group_names
+from recruit_dash.people import People, PeopleError, Person, people_from_env, read_people
+from recruit_dash.people.sheet import PEOPLE_VARIABLE
 
 
 class Refusal(Exception):
@@ -153,7 +155,7 @@ def profile(path: Path) -> Profile:
 
 def history_place(text: str) -> str | Path:
     """Return a --db argument: a PostgreSQL URL as given, else the history file's path."""
-    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
+    return text if is_url(text) else Path(text)
 
 
 def existing_store(path: str | Path) -> Store:
@@ -161,6 +163,37 @@ def existing_store(path: str | Path) -> Store:
     if isinstance(path, Path) and path.is_dir():
         raise Refusal(f"{path} is a folder, not an upload history; give the history file itself.")
     return open_store(path, must_exist=True)  # a mistyped path is an error, not an empty history
+
+
+def add_people(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add --people FILE and --as EMAIL: whose view the command produces, or who does it."""
+    parser.add_argument("--people", type=Path, help="the people sheet (CSV or Excel: email, name, "
+                                                    "role, team; default: RECRUIT_DASH_PEOPLE)")
+    parser.add_argument("--as", dest="as_email", metavar="EMAIL",
+                        help=f"{what} (an email in the people sheet)")
+
+
+def viewer(args: argparse.Namespace) -> tuple[Person, People] | None:
+    """Return the person named by --as and the people sheet they are in, or None when nobody is
+    named; refuse --people without --as, --as without a sheet, and an email the sheet lacks."""
+    if args.as_email is None:
+        if args.people:
+            raise Refusal("--people names the people sheet; add --as EMAIL, the person whose "
+                          "view to produce.")
+        return None
+    try:
+        people = read_people(args.people) if args.people else people_from_env()
+    except PeopleError as error:
+        raise Refusal(str(error)) from error
+    if people is None:
+        raise Refusal(f"--as needs the people sheet: give --people FILE, or set "
+                      f"{PEOPLE_VARIABLE} to its path.")
+    person = people.find(args.as_email)
+    if person is None:
+        sheet = args.people or os.environ[PEOPLE_VARIABLE].strip()
+        raise Refusal(f"{args.as_email.strip()} is not in the people sheet {sheet}; ask the owner "
+                      "to add them.")
+    return person, people
 
 
 def consultant_names(model: Model, *more: str) -> set[str]:
@@ -191,7 +224,9 @@ def check_name(name: str, names: set[str], option: str) -> None:
 def log_failure() -> Path:
     """Append the current exception's traceback to the error log; return the log's path."""
     text = f"{datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n{traceback.format_exc()}\n"
-    for folder in (default_path().parent, Path(tempfile.gettempdir())):
+    history = default_path()
+    beside = history.parent if isinstance(history, Path) else Path(tempfile.gettempdir())
+    for folder in (beside, Path(tempfile.gettempdir())):
         log = folder / "recruit-dash-errors.log"
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -9,24 +9,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from recruit_dash.cli.arguments import Refusal, check_files, contents, existing_store
+from recruit_dash.cli.arguments import Refusal, check_files, contents, existing_store, viewer
 from recruit_dash.history.store import Store, open_store
 from recruit_dash.ingest.isolation import ingest_file_isolated
 from recruit_dash.outputs import reports
+from recruit_dash.people import may_upload
 
-UPLOAD_COLUMNS = ["upload_id", "file_name", "as_of", "imported_at", "sha256", "superseded_by",
-                  "rows_accepted", "rows_quarantined", "rows_blank", "profile"]
+UPLOAD_COLUMNS = ["upload_id", "file_name", "as_of", "imported_at", "imported_by", "sha256",
+                  "superseded_by", "rows_accepted", "rows_quarantined", "rows_blank", "profile"]
 
 
 def history_command(args: argparse.Namespace) -> int:
     """Run `import`, `uploads` or `changes`; return the exit code."""
     if args.command == "import":
+        by = _doer(args, "import files")
         if isinstance(args.db, Path) and args.db.is_dir():
             raise Refusal(f"{args.db} is a folder, not an upload history; give a file name for "
                           "the history, like history.duckdb.")
         check_files(args.files)
         read = [contents(path, "file") for path in args.files]  # before a history is made
-        return _import(open_store(args.db), read, args)
+        return _import(open_store(args.db), read, args, by)
     store = existing_store(args.db)
     if args.command == "uploads":
         return _uploads(store, args)
@@ -52,8 +54,22 @@ def _check_upload_order(store: Store, from_upload: int | None, to_upload: int | 
                       "them to see what moved from the earlier to the later.")
 
 
-def _import(store: Store, contents: list[bytes], args: argparse.Namespace) -> int:
-    results = [store.import_file(path.name, data, args.as_of, read_file=ingest_file_isolated)
+def _doer(args: argparse.Namespace, what: str) -> str | None:
+    """Return the email of the person named by --as, who may do `what` (None: nobody named,
+    the local user); refuse a manager or a consultant, who may not."""
+    reader = viewer(args)
+    if reader is None:
+        return None
+    person = reader[0]
+    if not may_upload(person):
+        raise Refusal(f"{person.email} is a {person.role} in the people sheet, and only owners "
+                      f"and team leads may {what}; ask one of them to do it.")
+    return person.email
+
+
+def _import(store: Store, contents: list[bytes], args: argparse.Namespace, by: str | None) -> int:
+    results = [store.import_file(path.name, data, args.as_of, read_file=ingest_file_isolated,
+                                 by=by)
                for path, data in zip(args.files, contents, strict=True)]
     if args.json:
         print(json.dumps([{"file": str(path), "status": result.status, "message": result.message,
@@ -71,11 +87,12 @@ def _uploads(store: Store, args: argparse.Namespace) -> int:
         if not args.yes:
             raise Refusal(f"Deleting upload {args.delete} removes its rows for good; add --yes "
                           "to confirm.")
-        if not store.delete(args.delete):
+        if not store.delete(args.delete, by=_doer(args, "delete uploads")):
             raise Refusal(f"There is no upload {args.delete} in the history; the uploads command "
                           "lists them.")
         print(f"Deleted upload {args.delete} and its rows.")
         return 0
+    viewer(args)  # the listing is everyone's, but a mistyped --as is still said
     uploads = store.uploads()
     rows = reports.records(uploads, UPLOAD_COLUMNS)
     for row, sheets in zip(rows, uploads["sheets"], strict=True):
@@ -88,6 +105,6 @@ def _uploads(store: Store, args: argparse.Namespace) -> int:
         for row in rows:
             mark = f" (superseded by {row['superseded_by']})" if row["superseded"] else ""
             print(f"{row['upload_id']}: {row['file_name']} as of {row['as_of']}, "
-                  f"{row['rows_accepted']:,} rows{mark}")
+                  f"{row['rows_accepted']:,} rows, imported by {row['imported_by']}{mark}")
     return 0
 

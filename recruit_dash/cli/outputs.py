@@ -11,14 +11,14 @@ from pathlib import Path
 from recruit_dash import clock
 from recruit_dash.cli import arguments as given
 from recruit_dash.cli.arguments import Refusal
-from recruit_dash.history.since import moved_between, moved_in_history
+from recruit_dash.history.since import MOVES, moved_between, moved_in_history
 from recruit_dash.history.store import versions_of_one_tracker
 from recruit_dash.ingest.isolation import ingest_file_isolated
 from recruit_dash.ingest.pipeline import ingest_files
-from recruit_dash.ingest.results import Ingested
-from recruit_dash.metrics.ratio_ledger import TRAILING_DAYS
+from recruit_dash.metrics.ratio_ledger import TRAILING_DAYS, Ledger, ledger
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.model import Model
+from recruit_dash.people import People, Person, scope
 
 PACK_FORMATS = ("pdf", "xlsx")
 
@@ -41,6 +41,7 @@ def add_pack(commands) -> None:
     pack.add_argument("--format", choices=PACK_FORMATS,
                       help="quarterly: pdf or xlsx (default: from the -o file's extension, else pdf)")
     pack.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    given.add_people(pack, "write the pack this person would get")
 
 
 def add_digest(commands) -> None:
@@ -67,6 +68,7 @@ def add_digest(commands) -> None:
                         help="with --smtp: who gets it (repeat for several)")
     digest.add_argument("--sender", help="with --smtp: the From address (default: "
                                          "RECRUIT_DASH_SMTP_FROM, else the login)")
+    given.add_people(digest, "the digest this person would get (their name in its heading)")
 
 
 def check_pack(args: argparse.Namespace) -> None:
@@ -80,9 +82,10 @@ def check_pack(args: argparse.Namespace) -> None:
         pack_format(args)
 
 
-def pack(args: argparse.Namespace, ingested: Ingested) -> None:
-    """Write a coaching pack or the quarterly review pack (checked by `check_pack`)."""
-    model = ingested.model
+def pack(args: argparse.Namespace, model: Model,
+         team_medians: dict[str, Ledger] | None = None) -> None:
+    """Write a coaching pack or the quarterly review pack (checked by `check_pack`); a
+    consultant's own pack compares them with their team's medians (`Scoped.team_medians`)."""
     as_of = args.as_of or data_as_of(model, clock.today())
     if args.audience == "quarterly":
         # Only the packs need the PDF and chart libraries, which take a second to load.
@@ -97,7 +100,9 @@ def pack(args: argparse.Namespace, ingested: Ingested) -> None:
     given.check_period(start, end, "--to" if args.end else "the as-of date")
     given.check_name(args.name, given.consultant_names(model), "--name")
     from recruit_dash.outputs.pack import coaching_pack
-    given.write(args.output, coaching_pack(model, args.name, start, end, as_of, credit=args.credit))
+    book = ledger(model, args.credit, team_medians[args.credit]) if team_medians else None
+    given.write(args.output, coaching_pack(model, args.name, start, end, as_of, credit=args.credit,
+                                           book=book))
 
 
 def pack_format(args: argparse.Namespace) -> str:
@@ -127,8 +132,9 @@ def check_digest(args: argparse.Namespace) -> None:
         given.check_output(args.output, "digest.html")
 
 
-def digest(args: argparse.Namespace) -> int:
-    """Write or send the Monday digest; return the exit code."""
+def digest(args: argparse.Namespace, reader: tuple[Person, People] | None = None) -> int:
+    """Write or send the Monday digest (what the reader, when named, would see); return the exit
+    code."""
     from recruit_dash.outputs.digest import monday_digest
 
     rules = given.rules(args.rules) if args.rules else None
@@ -136,8 +142,16 @@ def digest(args: argparse.Namespace) -> int:
     as_of = args.as_of or data_as_of(model, clock.today())
     team = [name.strip() for name in args.consultants.split(",") if name.strip()] \
         if args.consultants else None
-    made = monday_digest(model, as_of, moved=moved, team_lead=args.team_lead, consultants=team,
-                         rules=rules)
+    if reader:
+        scoped = scope(model, *reader)
+        model = scoped.model
+        if team is None and scoped.consultants is not None:
+            team = list(scoped.consultants)  # the heading says whose work it covers
+        if moved:
+            moved = {**moved, **{name: [row for row in moved[name] if scoped.sees(row["consultant"])]
+                                 for name in MOVES}}
+    made = monday_digest(model, as_of, moved=moved, consultants=team, rules=rules,
+                         team_lead=args.team_lead or (reader[0].name if reader else None))
     if args.output:
         given.write(args.output, (made.text if args.output.suffix.lower() == ".txt"
                                   else made.html).encode("utf-8"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import threading
 import time
 import weakref
@@ -17,15 +16,21 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from recruit_dash.history import schema, snapshots
-from recruit_dash.history.store import NewUpload, Saved, Store, StoreError, default_path, migrations_after
+from recruit_dash.history.store import (
+    LOCAL_USER,
+    NewUpload,
+    Saved,
+    Store,
+    StoreError,
+    default_path,
+    migrations_after,
+    wait_seconds,
+)
 from recruit_dash.ingest.results import FileReport
 from recruit_dash.model import Table
 
-WAIT_ENV = "RECRUIT_DASH_DB_WAIT_SECONDS"
-WAIT_SECONDS = 30.0  # another process's import of a weekly file takes a few seconds
 BUSY = "The history is busy with another import; waiting for it to finish…"
 POLL_SECONDS = 0.2
 MAGIC = b"DUCK"  # bytes 8 to 12 of every DuckDB file
@@ -37,10 +42,6 @@ LOCK_MARK = "could not set lock"
 
 log = logging.getLogger(__name__)
 _DAY = 'date_trunc(\'day\', "on")'  # an event's day
-# Stored columns come back as the model's dtypes, so that nothing is converted row by row.
-_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
-                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
-                 pa.bool_(): pd.BooleanDtype()}
 
 
 @dataclass(eq=False)
@@ -149,10 +150,12 @@ class DuckDBStore(Store):
                     return Saved(int(again[0]), already=True)
                 upload_id = int(cursor.execute("SELECT nextval('upload_ids')").fetchone()[0])
                 cursor.execute(
-                    "INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+                    "INSERT INTO uploads (upload_id, file_name, sha256, as_of, imported_at, "
+                    "imported_by, tracker, profile, sheets, rows_accepted, rows_quarantined, "
+                    "rows_blank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [upload_id, upload.file_name, upload.sha256, upload.as_of, datetime.now(),
-                     upload.tracker, upload.profile, upload.sheets, upload.rows_accepted,
-                     upload.rows_quarantined, upload.rows_blank])
+                     upload.imported_by, upload.tracker, upload.profile, upload.sheets,
+                     upload.rows_accepted, upload.rows_quarantined, upload.rows_blank])
                 self._insert_rows(cursor, upload_id, report, tables)
                 week_start, week_end = upload.week()
                 superseded = [int(row[0]) for row in cursor.execute(
@@ -186,7 +189,7 @@ class DuckDBStore(Store):
             cursor.unregister("incoming")
 
     @_in_words
-    def delete(self, upload_id: int) -> bool:
+    def delete(self, upload_id: int, by: str | None = None) -> bool:
         shared = self._shared()
         with shared.write_lock:
             cursor = shared.cursor()
@@ -194,6 +197,9 @@ class DuckDBStore(Store):
                 found = cursor.execute("SELECT superseded_by FROM uploads WHERE upload_id = ?",
                                        [upload_id]).fetchone()
                 if found:
+                    cursor.execute("INSERT INTO deletions SELECT upload_id, file_name, imported_by, "
+                                   "imported_at, ?, ? FROM uploads WHERE upload_id = ?",
+                                   [by or LOCAL_USER, datetime.now(), upload_id])
                     for name in schema.ROW_TABLES:
                         cursor.execute(f"DELETE FROM {name} WHERE upload_id = ?", [upload_id])
                     # What it had replaced is replaced by what replaced it, or current again.
@@ -206,16 +212,19 @@ class DuckDBStore(Store):
 
     @_in_words
     def uploads(self) -> pd.DataFrame:
-        return self._cursor().execute(
-            "SELECT upload_id, file_name, as_of, imported_at, sha256, tracker, profile, "
-            "superseded_by, rows_accepted, rows_quarantined, rows_blank, sheets "
-            "FROM uploads ORDER BY as_of, upload_id").df()
+        return schema.typed(self._cursor().execute(
+            f"SELECT {', '.join(schema.UPLOADS)} FROM uploads ORDER BY as_of, upload_id").df(),
+            schema.UPLOADS)
 
     @_in_words
     def quarantined(self, upload_id: int) -> pd.DataFrame:
-        return self._cursor().execute(
+        return schema.typed(self._cursor().execute(
             'SELECT sheet, "row", reason, cells FROM quarantine WHERE upload_id = ? '
-            'ORDER BY sheet, "row"', [upload_id]).df()
+            'ORDER BY sheet, "row"', [upload_id]).df(), schema.QUARANTINE)
+
+    @_in_words
+    def audit(self) -> pd.DataFrame:
+        return schema.typed(self._cursor().execute(schema.AUDIT_QUERY).df(), schema.AUDIT)
 
     @_in_words
     def _select(self, table: Table, upload_ids: list[int]) -> pd.DataFrame:
@@ -275,7 +284,7 @@ class DuckDBStore(Store):
             f"ON l.lead_id = wanted.lead_id "
             f"WHERE l.upload_id IN ({marks}) GROUP BY 1 ORDER BY 1",
             [latest, *status_only, *upload_ids]).df()
-        return seen, lead_seen
+        return schema.typed(seen, schema.SEEN), schema.typed(lead_seen, schema.LEAD_SEEN)
 
 
 def release(path: str | Path) -> None:
@@ -306,16 +315,6 @@ def busy_words(path: Path, waited: float) -> str:
     return (f"The history {path} is in use by another program (the app, or an import from the "
             "command line)" + (f" and was still busy after {waited:g} seconds" if waited else "")
             + ". Try again when it has finished, or close the other program.")
-
-
-def wait_seconds(given: float | None = None) -> float:
-    """Return how long to wait for another process's import: as given, else
-    $RECRUIT_DASH_DB_WAIT_SECONDS, else 30 seconds."""
-    if given is not None:
-        return max(0.0, given)
-    with contextlib.suppress(KeyError, ValueError):
-        return max(0.0, float(os.environ[WAIT_ENV]))
-    return WAIT_SECONDS
 
 
 def _connected(path: Path, wait: float | None) -> duckdb.DuckDBPyConnection:
@@ -411,11 +410,8 @@ def _migrate(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def _frame(rows: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    """Return a query's rows as a frame of the model's dtypes, through Arrow: text as Arrow
-    strings, numbers and flags nullable, times in nanoseconds; upload_id a plain integer."""
-    frame = rows.to_arrow_table().to_pandas(types_mapper=_PANDAS_TYPES.get,
-                                            coerce_temporal_nanoseconds=True)
-    return frame.astype({"upload_id": "int64"}) if "upload_id" in frame else frame
+    """Return a query's rows as a frame of the model's dtypes, through Arrow."""
+    return schema.from_arrow(rows.to_arrow_table())
 
 
 def _damaged(error: Exception) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,30 +25,61 @@ from recruit_dash.model import Model, Table, json_value, lookup
 from recruit_dash.periods import to_date
 
 DB_ENV = "RECRUIT_DASH_DB"
+URL_SCHEMES = ("postgresql://", "postgres://")  # a history in a PostgreSQL database
+LOCAL_USER = "local user"  # who does what where nobody signs in: the single-user default
+WAIT_ENV = "RECRUIT_DASH_DB_WAIT_SECONDS"
+WAIT_SECONDS = 30.0  # another process's import of a weekly file takes a few seconds
 
 
-def default_path() -> Path:
-    """Return the store's path: $RECRUIT_DASH_DB, else the user's data directory."""
-    if os.environ.get(DB_ENV):
-        return Path(os.environ[DB_ENV]).expanduser()
+def default_path() -> Path | str:
+    """Return where the store is: $RECRUIT_DASH_DB (a file's path, or a PostgreSQL URL kept as
+    text, since a path would fold its '//'), else a file in the user's data directory."""
+    where = os.environ.get(DB_ENV)
+    if where:
+        return where if is_url(where) else Path(where).expanduser()
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "recruit-dash" / "history.duckdb"
 
 
+def is_url(where: str | Path | None) -> bool:
+    """Return whether a store's place is a PostgreSQL database's URL rather than a file."""
+    return isinstance(where, str) and where.strip().lower().startswith(URL_SCHEMES)
+
+
 def open_store(where: str | Path | None = None, *, must_exist: bool = False,
                wait_seconds: float | None = None) -> Store:
-    """Open the history at a path (default: `default_path()`); every history is DuckDB today.
+    """Open the history at a place (default: `default_path()`): a PostgreSQL URL
+    (postgresql:// or postgres://) is a database that several processes share; any other place
+    is a DuckDB file.
 
     With `must_exist` (to read a history, not to import into one) a history that is not there
-    is an error, and nothing is made. While another process imports into the file, wait for it
+    is an error, and nothing is made. While another process imports, an import waits for it
     up to `wait_seconds` (default: $RECRUIT_DASH_DB_WAIT_SECONDS, else 30 seconds)."""
-    from recruit_dash.history.duckdb_store import DuckDBStore  # the backend, chosen here only
+    where = where or default_path()
+    if is_url(where):
+        from recruit_dash.history.postgres_store import PostgresStore  # the backends, chosen here only
 
-    path = Path(where) if where else default_path()
+        return PostgresStore(str(where).strip(), wait_seconds, must_exist=must_exist)
+    from recruit_dash.history.duckdb_store import DuckDBStore
+
+    path = Path(where)
+    if str(path).lower().startswith(tuple(scheme.rstrip("/") for scheme in URL_SCHEMES)):
+        raise StoreError(f"{where} looks like a PostgreSQL address with a '/' missing; give it "
+                         "whole, like postgresql://user@host:5432/database.")
     if must_exist and not path.exists():
         raise StoreError(f"There is no upload history at {path}. Check the --db path, or import "
                          f"a file first with `python -m recruit_dash import FILE --db {path}`.")
     return DuckDBStore(path, wait_seconds)
+
+
+def wait_seconds(given: float | None = None) -> float:
+    """Return how long an import waits for another process's: as given, else
+    $RECRUIT_DASH_DB_WAIT_SECONDS, else 30 seconds."""
+    if given is not None:
+        return max(0.0, given)
+    with contextlib.suppress(KeyError, ValueError):
+        return max(0.0, float(os.environ[WAIT_ENV]))
+    return WAIT_SECONDS
 
 
 class StoreError(Exception):
@@ -77,9 +109,11 @@ class NewUpload:
     rows_accepted: int
     rows_quarantined: int
     rows_blank: int
+    imported_by: str = LOCAL_USER
 
     @classmethod
-    def of(cls, report: FileReport, digest: str, as_of: date, profile: str | None) -> NewUpload:
+    def of(cls, report: FileReport, digest: str, as_of: date, profile: str | None,
+           imported_by: str = LOCAL_USER) -> NewUpload:
         sheets = json.dumps([{"name": sheet.name, "role": sheet.role, "shape": sheet.shape,
                               "rows_read": sheet.rows_read, "rows_accepted": sheet.rows_accepted,
                               "rows_quarantined": sheet.rows_quarantined,
@@ -87,7 +121,7 @@ class NewUpload:
         return cls(Path(report.path).name, digest, as_of, _tracker(report), profile, sheets,
                    sum(sheet.rows_accepted for sheet in report.sheets),
                    sum(sheet.rows_quarantined for sheet in report.sheets),
-                   sum(sheet.rows_blank for sheet in report.sheets))
+                   sum(sheet.rows_blank for sheet in report.sheets), imported_by)
 
     def week(self) -> tuple[date, date]:
         """Return the Monday and Sunday of its as-of date: a later upload of its tracker dated
@@ -126,9 +160,12 @@ class Store(ABC):
       date its upper bound) when its sheet has only a status column, or when a later upload first
       shows the lead at that stage.
 
+    - Every import and deletion records who did it (`by`; nobody named is the local user) and
+      when: `uploads()` says who imported each upload, `audit()` every import and deletion.
+
     A backend (one module per database) implements the abstract methods; the rest is here."""
 
-    path: Path
+    path: Path | str  # a DuckDB file's path, or a PostgreSQL database's URL
 
     # What a backend implements ---------------------------------------------------------------
 
@@ -138,17 +175,25 @@ class Store(ABC):
 
     @abstractmethod
     def uploads(self) -> pd.DataFrame:
-        """Return every upload, oldest first: upload_id, file_name, as_of, imported_at, sha256,
-        tracker, profile, superseded_by, rows_accepted, rows_quarantined, rows_blank, sheets."""
+        """Return every upload, oldest first: upload_id, file_name, as_of, imported_at,
+        imported_by, sha256, tracker, profile, superseded_by, rows_accepted, rows_quarantined,
+        rows_blank, sheets (the dtypes of `schema.UPLOADS`)."""
 
     @abstractmethod
     def quarantined(self, upload_id: int) -> pd.DataFrame:
         """Return an upload's quarantined rows: sheet, row, reason and the row's cells."""
 
     @abstractmethod
-    def delete(self, upload_id: int) -> bool:
-        """Delete one upload and its rows, nothing else; return whether it existed. An upload it
-        had superseded becomes current again (or superseded by what had replaced it)."""
+    def delete(self, upload_id: int, by: str | None = None) -> bool:
+        """Delete one upload and its rows, nothing else, and record who deleted it (None: the
+        local user) and when; return whether it existed. An upload it had superseded becomes
+        current again (or superseded by what had replaced it)."""
+
+    @abstractmethod
+    def audit(self) -> pd.DataFrame:
+        """Return who did what to the history, newest first: every import (of the uploads there
+        and of those deleted since) and every deletion, as done_at, action ("imported" or
+        "deleted"), done_by, upload_id and file_name."""
 
     @abstractmethod
     def _imported(self, digest: str) -> tuple[int, object, date] | None:
@@ -175,16 +220,22 @@ class Store(ABC):
         """Return when these uploads first showed each lead at each stage (lead_id, stage,
         first_seen) and each lead at all (lead_id, lead_seen): the earliest as-of date. Only the
         leads whose milestones the history may date are asked for: those with an undated
-        milestone in upload `latest`, or one from its `status_only` sheets."""
+        milestone in upload `latest`, or one from its `status_only` sheets; and of their stages
+        only the undated ones need be (every stage of a lead on a `status_only` sheet)."""
 
     # What every backend shares ---------------------------------------------------------------
+
+    def where(self) -> str:
+        """Return the history's place as it may be shown to people: a file's path, or a
+        database's URL without its password."""
+        return str(self.path)
 
     def import_file(self, name: str, data: bytes, as_of: date | None = None,
                     profile: str | None = None,
                     read_file: Callable[[str, bytes], tuple[FileReport, dict]] = ingest_file,
-                    ) -> ImportResult:
-        """Import one file as one upload, dated `as_of` or else by its data's last day; the same
-        bytes again change nothing."""
+                    by: str | None = None) -> ImportResult:
+        """Import one file as one upload, dated `as_of` or else by its data's last day, recorded
+        as imported by `by` (None: the local user); the same bytes again change nothing."""
         digest = hashlib.sha256(data).hexdigest()
         earlier = self._imported(digest)
         if earlier:
@@ -195,7 +246,8 @@ class Store(ABC):
         if not report.ok:
             return ImportResult("failed", f"{Path(name).name}: {report.error}")
         as_of = as_of or upload_as_of(tables)
-        saved = self._save(NewUpload.of(report, digest, as_of, profile), report, tables)
+        saved = self._save(NewUpload.of(report, digest, as_of, profile, by or LOCAL_USER),
+                           report, tables)
         if saved.already:  # another session imported the same bytes a moment ago
             return ImportResult("already", f"{report.path} was already imported "
                                 f"(upload {saved.upload_id}); nothing changed.", saved.upload_id)
@@ -301,13 +353,13 @@ class Store(ABC):
         return schema.read_rows(self._select(table, upload_ids), table)
 
 
-def migrations_after(current: int) -> list[tuple[int, list[str]]]:
-    """Return the frozen migrations a store at schema `current` lacks, each as its statements;
-    a store written by a newer app is refused."""
+def migrations_after(current: int, dialect: str = "duckdb") -> list[tuple[int, list[str]]]:
+    """Return the frozen migrations a store at schema `current` lacks, each as its statements
+    in the backend's dialect; a store written by a newer app is refused."""
     if current > schema.SCHEMA_VERSION:
         raise StoreError(f"This history was written by a newer recruit-dash (schema {current}); "
                          "update the app to open it.")
-    return [(version, schema.statements(script)) for version, script in schema.MIGRATIONS
+    return [(version, schema.statements(script)) for version, script in schema.migrations(dialect)
             if version > current]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -142,6 +142,9 @@ class Ledger:
     logged_kinds: frozenset[str] = frozenset()  # activity kinds with at least one activity
     dated_stages: frozenset[str] = frozenset()  # stages with at least one dated milestone
     kinds: tuple[str, ...] = ACTIVITY_KIND_IDS  # the activity kinds: ours, then the data's others
+    # The whole team's ledger, when this one holds part of it (a consultant's own view): the
+    # team median, and whether the data logs a kind at all, are then the team's.
+    team: Ledger | None = field(default=None, compare=False, repr=False)
     # Each period's counts, kept while the ledger is: a page asks for the same periods on every
     # rerun (the grid, the trend's blocks, the previous period).
     _counted: dict = field(default_factory=dict, compare=False, repr=False)
@@ -167,6 +170,11 @@ class Ledger:
                 frame["consultant"].cat.codes.to_numpy(np.int64), frame["rung"].to_numpy(),
                 frame["lead"].to_numpy())
 
+    @property
+    def whole_team(self) -> Ledger:
+        """The ledger the team's figures come from: the team's, else this one."""
+        return self.team or self
+
     def logs(self, pair: RatioPair) -> bool:
         """Return whether the data logs the pair's nails at all (else its ratio is unknown)."""
         if pair.source == MILESTONE:
@@ -176,8 +184,9 @@ class Ledger:
         return pair.activity in self.logged_kinds
 
 
-def ledger(model: Model, credit: str = "owner") -> Ledger:
-    """Return the model's activities and milestones credited to consultants under a credit rule."""
+def ledger(model: Model, credit: str = "owner", team: Ledger | None = None) -> Ledger:
+    """Return the model's activities and milestones credited to consultants under a credit rule;
+    with `team`, the whole team's ledger its team median is taken over (see `Ledger.team`)."""
     if credit not in CREDITS:
         raise ValueError(f"Unknown credit {credit!r}; choose one of {', '.join(CREDITS)}")
     names = pd.concat([model.leads["consultant"], model.activities["consultant"],
@@ -225,7 +234,28 @@ def ledger(model: Model, credit: str = "owner") -> Ledger:
                   consultants, credit,
                   frozenset(model.activities["kind"].dropna().unique().astype(str)),
                   frozenset(model.milestones.loc[model.milestones["reached_on"].notna(), "stage"]
-                            .dropna().unique().astype(str)), kinds)
+                            .dropna().unique().astype(str)), kinds, team)
+
+
+def unnamed(book: Ledger) -> Ledger:
+    """Return the ledger with every consultant and lead unnamed ("colleague 1", "lead 1" …) and
+    the same counts: a team median can be taken over it, and nobody's name or lead read from it."""
+    colleagues = {name: name if name == NO_CONSULTANT else f"colleague {place}"
+                  for place, name in enumerate(book.consultants, start=1)}
+
+    def leads(ids: pd.Series) -> pd.Series:
+        codes = pd.Series(pd.factorize(ids, use_na_sentinel=False)[0] + 1, index=ids.index)
+        return ("lead " + codes.astype(str)).astype("string")
+
+    return replace(
+        book, consultants=tuple(colleagues.values()), team=None, _counted={},
+        activities=book.activities.assign(
+            consultant=book.activities["consultant"].cat.rename_categories(colleagues)),
+        milestones=book.milestones.assign(
+            consultant=book.milestones["consultant"].cat.rename_categories(colleagues),
+            lead_id=leads(book.milestones["lead_id"])),
+        fees=book.fees.assign(consultant=book.fees["consultant"].map(colleagues),
+                              lead_id=leads(book.fees["lead_id"])))
 
 
 def _person_codes(values: pd.Series, people: tuple[str, ...]) -> np.ndarray:

@@ -71,34 +71,24 @@ def ratio_grid(book: Ledger, period: Period, as_of: date,
                pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
                consultants: Sequence[str] | None = None) -> pd.DataFrame:
     """Return one row per consultant and pair: the counts, the ratio, the team median, the
-    standing. With `consultants`, only their rows, each against the whole team's median."""
+    standing. With `consultants`, only their rows, each against the whole team's median; a
+    ledger holding part of a team (`Ledger.team`) is compared with its whole team's median."""
     if not pairs:
         grid = pd.DataFrame(columns=GRID_COLUMNS)
         return grid.assign(small_sample=pd.Series(dtype=bool), against_team=pd.Series(dtype=object))
-    activities, _ = activity_matrix(book, period, as_of)
-    milestones = milestone_matrix(book, period, as_of).astype(float)
-    every = activities.sum(axis=1)
-    person = np.array(book.consultants, dtype=object) != NO_CONSULTANT
-    rows = slice(None) if consultants is None else book.people.get_indexer(list(consultants))
-    nails, built, ratios, medians, logged = [], [], [], [], []
-    for pair in pairs:
-        if pair.source == MILESTONE:
-            counts = milestones[:, _RUNG[pair.activity]]
-        elif pair.activity == ALL_ACTIVITIES:
-            counts = every
-        else:
-            counts = activities[:, book.kinds.index(pair.activity)]
-        logged.append(book.logs(pair))
-        if not logged[-1]:
-            counts = np.full(len(person), np.nan)
-        reached = milestones[:, _RUNG[pair.milestone]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.round(counts / np.where(reached > 0, reached, np.nan), 4)
+    team = book.whole_team
+    logged = [team.logs(pair) for pair in pairs]
+    own = _pair_ratios(book, period, as_of, pairs, logged)
+    theirs = own if team is book else _pair_ratios(team, period, as_of, pairs, logged)
+    person = np.array(team.consultants, dtype=object) != NO_CONSULTANT
+    medians = []
+    for _, _, ratio in theirs:
         known = ratio[person & ~np.isnan(ratio)]
         medians.append(float(np.median(known)) if len(known) else np.nan)
-        nails.append(counts[rows])
-        built.append(reached[rows])
-        ratios.append(ratio[rows])
+    rows = slice(None) if consultants is None else book.people.get_indexer(list(consultants))
+    nails = [counts[rows] for counts, _, _ in own]
+    built = [reached[rows] for _, reached, _ in own]
+    ratios = [ratio[rows] for _, _, ratio in own]
     names = np.array(book.consultants, dtype=object)[rows]
     each = len(names)
 
@@ -124,6 +114,30 @@ def ratio_grid(book: Ledger, period: Period, as_of: date,
 _RUNG = {stage: index for index, stage in enumerate(STAGE_IDS)}
 
 
+def _pair_ratios(book: Ledger, period: Period, as_of: date, pairs: tuple[RatioPair, ...],
+                 logged: list[bool]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return for each pair every consultant's nails, milestones and ratio in the period (the
+    nails unknown where the data does not log them)."""
+    activities, _ = activity_matrix(book, period, as_of)
+    milestones = milestone_matrix(book, period, as_of).astype(float)
+    every = activities.sum(axis=1)
+    found = []
+    for pair, logs in zip(pairs, logged, strict=True):
+        if not logs:
+            counts = np.full(len(book.consultants), np.nan)
+        elif pair.source == MILESTONE:
+            counts = milestones[:, _RUNG[pair.activity]]
+        elif pair.activity == ALL_ACTIVITIES:
+            counts = every
+        else:
+            counts = activities[:, book.kinds.index(pair.activity)]
+        reached = milestones[:, _RUNG[pair.milestone]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.round(counts / np.where(reached > 0, reached, np.nan), 4)
+        found.append((counts, reached, ratio))
+    return found
+
+
 def against_team(grid: pd.DataFrame) -> pd.Series:
     """Return better / around / worse for each ratio against its team median (None if unknown)."""
     return pd.Series(_standings(grid["ratio"].to_numpy(float), grid["team_median"].to_numpy(float),
@@ -144,17 +158,20 @@ def _standings(ratio: np.ndarray, median: np.ndarray, lower: np.ndarray) -> np.n
 
 
 def ratios_report(model: Model, as_of: date, start: date | None = None, end: date | None = None,
-                  credit: str = "owner", pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS) -> dict:
-    """Return the `report ratios` JSON: every consultant × pair with its counts and team median."""
+                  credit: str = "owner", pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
+                  team_medians: dict[str, Ledger] | None = None) -> dict:
+    """Return the `report ratios` JSON: every consultant × pair with its counts and team median;
+    with `team_medians` (a consultant's own view: the team's ledgers by credit rule), the median
+    is their whole team's, not the one consultant's own ratio."""
     end = end or as_of
     period = Period(start or trailing(end).start, end, "")
-    book = ledger(model, credit)
+    book = ledger(model, credit, (team_medians or {}).get(credit))
     grid = ratio_grid(book, period, as_of, pairs)
     return {
         "as_of": as_of.isoformat(), "from": period.start.isoformat(), "to": period.end.isoformat(),
         "credit": credit, "small_sample_below": SMALL_SAMPLE,
         "pairs": [{**pair.to_dict(), "key": pair.key, "label": pair.label,
-                   "definition": pair.definition, "activity_logged": book.logs(pair)}
+                   "definition": pair.definition, "activity_logged": book.whole_team.logs(pair)}
                   for pair in pairs],
         "rows": [{"consultant": row["consultant"], "activity": row["activity"],
                   "milestone": row["milestone"], "source": row["source"],

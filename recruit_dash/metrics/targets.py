@@ -47,12 +47,13 @@ class Targets:
 def targets(book: Ledger, as_of: date, consultant: str, placements: float,
             pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS) -> Targets:
     """Return the activity of each kind needed for a goal of placements at the consultant's own
-    trailing-90-day ratios (team median where they have none), and the blanket team minimum."""
+    trailing-90-day ratios (team median where they have none), and the blanket team minimum (the
+    whole team's, for a ledger holding part of it)."""
     if consultant not in book.consultants:
         raise ValueError(f"No consultant called {consultant!r} in the data; choose one of "
                          f"{', '.join(book.consultants)}")
     window = trailing(as_of)
-    team_counts = milestone_counts(book, window, as_of).sum()
+    team_counts = milestone_counts(book.whole_team, window, as_of).sum()
     chain = [stage for stage in CHAIN if team_counts[stage] > 0]
     links = tuple(RatioPair(lower, upper, MILESTONE) for lower, upper in zip(chain, chain[1:],
                                                                              strict=False))
@@ -77,7 +78,7 @@ def targets(book: Ledger, as_of: date, consultant: str, placements: float,
     frame = frame.assign(used=used.to_numpy(), from_team_median=filled.to_numpy())
     notes = [f"No dated '{STAGE_LABELS[stage]}' milestones in the {TRAILING_DAYS} days, so the "
              "chain steps over it" for stage in CHAIN if stage not in chain]
-    not_logged = [pair.activity for pair in entries if not book.logs(pair)]
+    not_logged = [pair.activity for pair in entries if not book.whole_team.logs(pair)]
     if not_logged:
         notes.append("Not in your data: " + ", ".join(
             ACTIVITY_KIND_LABELS.get(kind, "All activities") for kind in not_logged)
@@ -116,10 +117,13 @@ class FeeGoal:
 def placements_for_fee(book: Ledger, as_of: date, consultant: str, fee: float) -> FeeGoal:
     """Return how many placements a fee target needs at the consultant's average fee per start
     (the team's average where they have no fee on record)."""
-    fees = book.fees[book.fees["started_on"] <= to_date(as_of)].dropna(subset=["fee"])
+    def fees_by(source: Ledger) -> pd.DataFrame:
+        return source.fees[source.fees["started_on"] <= to_date(as_of)].dropna(subset=["fee"])
+
+    fees = fees_by(book)
     mine = fees.loc[fees["consultant"] == consultant, "fee"]
     from_team = mine.empty
-    average = (fees["fee"] if from_team else mine).mean()
+    average = (fees_by(book.whole_team)["fee"] if from_team else mine).mean()
     if pd.isna(average) or average <= 0:
         return FeeGoal(fee, None, None, from_team)
     return FeeGoal(fee, float(average), max(1, math.ceil(round(fee / float(average), 6))), from_team)
@@ -145,9 +149,13 @@ def per_week(needed: dict[str, int | None], period: Period) -> dict[str, int | N
 
 
 def targets_report(model: Model, as_of: date, consultant: str, placements: float,
-                   credit: str = "owner", pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS) -> dict:
-    """Return the `report targets` JSON: the activity needed of each kind for a goal."""
-    result = targets(ledger(model, credit), as_of, consultant, placements, pairs)
+                   credit: str = "owner", pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
+                   team_medians: dict[str, Ledger] | None = None) -> dict:
+    """Return the `report targets` JSON: the activity needed of each kind for a goal; with
+    `team_medians` (a consultant's own view: the team's ledgers by credit rule), the team's
+    medians stand in where they have no ratio of their own."""
+    book = ledger(model, credit, (team_medians or {}).get(credit))
+    result = targets(book, as_of, consultant, placements, pairs)
     return {
         "consultant": consultant, "placements": _json_number(placements), "as_of": as_of.isoformat(),
         "credit": credit, "ratios_from": result.window.start.isoformat(),

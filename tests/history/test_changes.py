@@ -1,11 +1,13 @@
 """What moved between two uploads, read from their leads and milestones only, is what their
-whole models say moved: new, progressed, outcome changed, disappeared, next actions slipped."""
+whole models say moved: new, progressed, outcome changed, disappeared, next actions slipped (on
+each backend)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+from backends import BACKENDS, new_history
 from conftest import SAMPLE, SAMPLE_PREV
 
 from recruit_dash.history import changes
@@ -16,9 +18,10 @@ WEEK1 = date(2026, 11, 2)  # a Monday
 LISTS = ("new", "progressed", "outcome_changed", "disappeared", "next_action_slipped")
 
 
-@pytest.fixture
-def store(tmp_path) -> Store:
-    return open_store(tmp_path / "history.duckdb")
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path) -> Store:
+    with new_history(request.param, tmp_path, request) as where:
+        yield open_store(where)
 
 
 def from_whole_models(store: Store, from_upload: int, to_upload: int) -> dict:

@@ -1,4 +1,4 @@
-"""Which event rows a tracker's uploads keep: the spans newer uploads cover, and the backend's
+"""Which event rows a tracker's uploads keep: the spans newer uploads cover, and each backend's
 query against the rule written out row by row (newest upload first)."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from backends import BACKENDS, new_history, sql
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recruit_dash.history import schema, snapshots
-from recruit_dash.history.duckdb_store import release
 from recruit_dash.history.snapshots import newer_spans
 from recruit_dash.history.store import NewUpload, open_store
 from recruit_dash.ingest.results import FileReport
@@ -65,11 +65,10 @@ def covered_by_rule(frame: pd.DataFrame, ids: list[int]) -> pd.DataFrame:
     return frame[keep].drop(columns="upload_id").reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("kept") / "history.duckdb"
-    yield open_store(path)
-    release(path)
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request, tmp_path_factory):
+    with new_history(request.param, tmp_path_factory.mktemp("kept"), request) as where:
+        yield open_store(where)
 
 
 def saved(store, rows: list[tuple[str, datetime | None]], as_of: date, tracker: str) -> int:
@@ -95,7 +94,7 @@ uploads = st.lists(st.tuples(st.integers(0, 9),
 @settings(max_examples=60, derandomize=True, deadline=None)
 @given(uploads=uploads)
 def test_the_backend_keeps_the_rows_the_rule_keeps_in_stored_order(store, uploads):
-    tracker = f"tracker {store._cursor().execute('SELECT count(*) FROM uploads').fetchone()[0]}"
+    tracker = f"tracker {len(store.uploads())}"
     made = [saved(store, rows, date(2026, 1, 5) + timedelta(weeks=week, days=index), tracker)
             for index, (week, rows) in enumerate(uploads)]
     family = store.uploads().query("tracker == @tracker").sort_values(["as_of", "upload_id"])
@@ -124,20 +123,30 @@ def test_an_upload_without_rows_of_a_table_keeps_nothing_and_replaces_nothing(st
          "L3,Bob,Zeta,Job on,,✓,"],
         ["L1,Ann,Acme,CVs sent,01/10/2026,06/10/2026,✓", "L3,Bob,Zeta,CVs sent,,✓,✓"]]),
 ])
-def test_milestones_dated_from_the_leads_that_need_it_as_from_every_lead(tmp_path, header, weeks):
-    store = open_store(tmp_path / "history.duckdb")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_milestones_dated_from_the_leads_that_need_it_as_from_every_lead(request, tmp_path, backend,
+                                                                         header, weeks):
+    with new_history(backend, tmp_path, request) as where:
+        dated_as_from_every_lead(open_store(where), header, weeks)
+
+
+def dated_as_from_every_lead(store, header: str, weeks: list[list[str]]) -> None:
+    """Import a tracker's weeks; check the history dates its milestones from the leads that
+    need it as it would from every lead's sightings."""
     for week, rows in enumerate(weeks):
         data = "\n".join([header, *rows]).encode() + b"\n"
         assert store.import_file("t.csv", data, D[0] + timedelta(weeks=week)).status == "imported"
     family = store._family(int(store.uploads()["upload_id"].iloc[-1]))
     ids, latest = [int(value) for value in family["upload_id"]], int(family["upload_id"].iloc[-1])
     marks = ", ".join("?" * len(ids))
-    every_seen = store._cursor().execute(
-        f"SELECT lead_id, stage, min(u.as_of) AS first_seen FROM milestones JOIN uploads u "
-        f"USING (upload_id) WHERE upload_id IN ({marks}) GROUP BY 1, 2", ids).df()
-    every_lead = store._cursor().execute(
-        f"SELECT lead_id, min(u.as_of) AS lead_seen FROM leads JOIN uploads u "
-        f"USING (upload_id) WHERE upload_id IN ({marks}) GROUP BY 1", ids).df()
+    every_seen = pd.DataFrame(sql(
+        store, f"SELECT lead_id, stage, min(u.as_of) AS first_seen FROM milestones JOIN uploads u "
+        f"USING (upload_id) WHERE upload_id IN ({marks}) GROUP BY 1, 2", ids),
+        columns=["lead_id", "stage", "first_seen"])
+    every_lead = pd.DataFrame(sql(
+        store, f"SELECT lead_id, min(u.as_of) AS lead_seen FROM leads JOIN uploads u "
+        f"USING (upload_id) WHERE upload_id IN ({marks}) GROUP BY 1", ids),
+        columns=["lead_id", "lead_seen"])
     status_only = snapshots.status_only_sheets(family["sheets"].iloc[-1])
     snapshot = {table.name: store._rows(table, [latest]) for table in schema.STANDING_TABLES}
     expected = snapshots.tracker_tables(snapshot, {}, status_only, every_seen, every_lead)
@@ -148,4 +157,3 @@ def test_milestones_dated_from_the_leads_that_need_it_as_from_every_lead(tmp_pat
 
     assert tables["milestones"]["inferred"].any()
     pd.testing.assert_frame_equal(in_order(tables["milestones"]), in_order(expected["milestones"]))
-    release(tmp_path / "history.duckdb")

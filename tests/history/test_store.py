@@ -1,5 +1,6 @@
-"""The upload history (DuckDB): imports, re-imports, corrected versions, deletion, what moved,
-dates inferred from weekly status-only trackers, a killed import, and sessions at once."""
+"""The upload history, on each backend (DuckDB and PostgreSQL): imports, re-imports, corrected
+versions, deletion, who did what, what moved, dates inferred from weekly status-only trackers,
+a killed import, and sessions at once."""
 
 from __future__ import annotations
 
@@ -12,23 +13,31 @@ import threading
 import time
 from datetime import date, timedelta
 
-import duckdb
 import pandas as pd
 import pytest
+from backends import BACKENDS, let_go, new_history, run_sql, sql
 from conftest import ROOT, SAMPLE, SAMPLE_PREV
 
-from recruit_dash.history.duckdb_store import live_cursors, release
+from recruit_dash.history.duckdb_store import live_cursors
+from recruit_dash.history.postgres_store import IDLE_CONNECTIONS, idle_connections
 from recruit_dash.history.schema import SCHEMA_VERSION
-from recruit_dash.history.store import Store, StoreError, open_store
+from recruit_dash.history.store import Store, StoreError, is_url, open_store
 from recruit_dash.metrics.funnel import progress
 
 WEEK1 = date(2026, 11, 2)  # Mondays
 WEEK2, WEEK3 = WEEK1 + timedelta(days=7), WEEK1 + timedelta(days=14)
 
 
+@pytest.fixture(params=BACKENDS)
+def where(request, tmp_path):
+    """Return where a new history of each backend goes: a DuckDB file, a PostgreSQL database."""
+    with new_history(request.param, tmp_path, request) as place:
+        yield place
+
+
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return open_store(tmp_path / "history.duckdb")
+def store(where) -> Store:
+    return open_store(where)
 
 
 def tracker_csv(statuses: dict[str, str], extra: str = "") -> bytes:
@@ -93,13 +102,12 @@ def test_a_corrected_file_for_the_same_week_supersedes_and_deleting_it_restores_
 def test_deleting_an_upload_removes_its_rows_and_nothing_else(store):
     keep = store.import_file("a.csv", tracker_csv({"A1": "CVs sent"}), WEEK1)
     gone = store.import_file("b.csv", tracker_csv({"B1": "CVs sent", "B2": "Offer made"}, "x"), WEEK2)
-    cursor = store._cursor()
-    counts = {name: cursor.execute(f"SELECT upload_id, count(*) FROM {name} GROUP BY 1").fetchall()
+    counts = {name: sql(store, f"SELECT upload_id, count(*) FROM {name} GROUP BY 1")
               for name in ("leads", "milestones")}
     assert dict(counts["leads"]) == {keep.upload_id: 1, gone.upload_id: 2}
     store.delete(gone.upload_id)
     for name in ("leads", "milestones"):
-        assert dict(cursor.execute(f"SELECT upload_id, count(*) FROM {name} GROUP BY 1").fetchall()) \
+        assert dict(sql(store, f"SELECT upload_id, count(*) FROM {name} GROUP BY 1")) \
             == {keep.upload_id: 1}
 
 
@@ -148,48 +156,43 @@ def test_changes_with_nothing_to_compare_say_so(store):
         store.changes()
 
 
-def test_a_store_opens_at_its_schema_version_and_refuses_a_newer_one(tmp_path):
-    path = tmp_path / "history.duckdb"
-    store = open_store(path)
-    assert store.schema_version() == SCHEMA_VERSION
-    newer = tmp_path / "newer.duckdb"
-    connection = duckdb.connect(str(newer))
-    connection.execute("CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP)")
-    connection.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION + 1])
-    connection.close()
+def test_a_store_opens_at_its_schema_version_and_refuses_a_newer_one(where):
+    run_sql(where, ["CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP)",
+                    f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION + 1}, now())"])
     with pytest.raises(StoreError, match="newer recruit-dash"):
-        open_store(newer)
+        open_store(where)
     with pytest.raises(StoreError, match="newer recruit-dash"):  # refused every time, not cached
-        open_store(newer)
+        open_store(where)
+    run_sql(where, ["DROP TABLE schema_version"])  # an empty database or file: made anew
+    assert open_store(where).schema_version() == SCHEMA_VERSION
 
 
 KILLED_IMPORT = """
 import os, sys, time
 from pathlib import Path
 from datetime import date
-from recruit_dash.history.duckdb_store import DuckDBStore
 from recruit_dash.history.store import open_store
 
 store = open_store(sys.argv[1])
-original = DuckDBStore._insert_rows
+backend = type(store)
+original = backend._insert_rows
 
 def slow(self, cursor, upload_id, report, tables):
     original(self, cursor, upload_id, report, tables)
     Path(sys.argv[2]).write_text("inside")  # rows written, transaction still open
     time.sleep(60)
 
-DuckDBStore._insert_rows = slow
+backend._insert_rows = slow
 store.import_file("lead_tracker.xlsx", Path(sys.argv[3]).read_bytes(), date(2026, 11, 20))
 """
 
 
-def test_killing_the_process_during_an_import_leaves_the_store_as_it_was(tmp_path):
-    path = tmp_path / "history.duckdb"
-    store = open_store(path)
+def test_killing_the_process_during_an_import_leaves_the_store_as_it_was(where, tmp_path):
+    store = open_store(where)
     kept = store.import_file("t.csv", tracker_csv({"L1": "CVs sent"}), WEEK1)
-    release(path)  # another process needs the file: this one lets go first
+    let_go(where)  # another process needs the history: this one lets go first
     marker = tmp_path / "inside"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(path), str(marker),
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(where), str(marker),
                               str(SAMPLE)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 120
     while not marker.exists() and time.monotonic() < deadline and child.poll() is None:
@@ -197,17 +200,16 @@ def test_killing_the_process_during_an_import_leaves_the_store_as_it_was(tmp_pat
     assert marker.exists(), "the import never reached its transaction"
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    reopened = open_store(path)
+    reopened = open_store(where)
     uploads = reopened.uploads()
     assert uploads["upload_id"].tolist() == [kept.upload_id]
-    cursor = reopened._cursor()
-    assert cursor.execute("SELECT count(*) FROM leads WHERE upload_id <> ?",
-                          [kept.upload_id]).fetchone()[0] == 0
+    assert sql(reopened, "SELECT count(*) FROM leads WHERE upload_id <> ?", [kept.upload_id]) \
+        == [(0,)]
     assert reopened.import_file(SAMPLE.name, SAMPLE.read_bytes(), date(2026, 11, 20)).status == "imported"
 
 
-def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_error(tmp_path):
-    store_path = tmp_path / "history.duckdb"
+def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_error(where):
+    store_path = where
     files = {f"t{n}.csv": tracker_csv({f"L{n}-{i}": "CVs sent" for i in range(50)}) for n in range(8)}
     errors: list[BaseException] = []
     seen: list[int] = []
@@ -241,9 +243,12 @@ def test_sessions_importing_and_reading_at_once_lose_nothing_and_see_no_lock_err
     assert not errors, errors
     store = open_store(store_path)
     assert len(store.uploads()) == 8
-    assert live_cursors(store_path) <= 2  # one per running thread: the ended ones' went with them
+    if is_url(where):  # each call's connection is given back, and only a few are kept open
+        assert idle_connections(where) <= IDLE_CONNECTIONS
+    else:  # one per running thread: the ended ones' went with them
+        assert live_cursors(store_path) <= 2
     # One tracker (the same headers) over eight weeks: every row kept, the latest week shown.
-    assert store._cursor().execute("SELECT count(*) FROM leads").fetchone()[0] == 8 * 50
+    assert sql(store, "SELECT count(*) FROM leads") == [(8 * 50,)]
     assert len(store.model().leads) == 50
     assert all(count % 50 == 0 for count in seen)  # never a half-written upload
 

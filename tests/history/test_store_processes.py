@@ -19,8 +19,8 @@ from pathlib import Path
 from conftest import PINNED_TODAY, ROOT
 
 from recruit_dash.history import schema
-from recruit_dash.history.duckdb_store import BUSY, WAIT_ENV, live_cursors, release
-from recruit_dash.history.store import Store, open_store
+from recruit_dash.history.duckdb_store import BUSY, live_cursors, release
+from recruit_dash.history.store import WAIT_ENV, Store, open_store
 
 AS_OF = date.fromisoformat(PINNED_TODAY)
 
