@@ -98,3 +98,22 @@ def test_the_digest_is_sent_to_the_team_lead_through_the_mail_server(mail_server
     assert {part.get_content_type() for part in message.iter_parts()} == {"text/plain",
                                                                           "text/html"}
     assert "Sent" in done.stdout and "lead@northgate.example" in done.stdout
+
+
+def test_with_a_people_sheet_each_team_lead_and_consultant_gets_their_own_digest(mail_server,
+                                                                                 tmp_path):
+    from test_people import ROWS, SEES, write_sheet
+
+    inbox, port = mail_server
+    sheet = write_sheet(tmp_path / "people.csv", ROWS)
+    done = run("digest", str(SAMPLE_PREV), str(SAMPLE), "--as-of", AS_OF, "--people", str(sheet),
+               "--smtp", f"smtp://127.0.0.1:{port}", "--sender", "dash@northgate.example")
+    assert done.returncode == 0, done.stderr
+    readers = {row[0] for row in ROWS if row[2].lower() not in ("owner", "manager")}
+    received = {envelope.rcpt_tos[0]: envelope for envelope in inbox.received}
+    assert set(received) == readers and len(inbox.received) == len(readers)
+    everyone = set().union(*SEES.values())
+    for address, envelope in received.items():
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        text = message.get_body(("plain",)).get_content()
+        assert not [name for name in everyone - SEES[address] if name in text], address

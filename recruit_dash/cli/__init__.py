@@ -128,7 +128,8 @@ def _run(args: argparse.Namespace) -> int:
     db = getattr(args, "db", None)
     if args.command != "inspect" and bool(db) == bool(args.files):
         raise Refusal("Give the files to read, or --db PATH for the upload history (not both).")
-    reader = given.viewer(args) if args.command != "inspect" else None
+    everyone = args.command == "digest" and outputs.to_everyone(args)
+    reader = given.viewer(args) if args.command != "inspect" and not everyone else None
     if args.command == "digest":
         outputs.check_digest(args)
         return outputs.digest(args, reader)

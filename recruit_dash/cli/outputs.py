@@ -4,7 +4,9 @@ the Monday digest (to a file, or sent by email)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,7 +20,16 @@ from recruit_dash.ingest.pipeline import ingest_files
 from recruit_dash.metrics.ratio_ledger import TRAILING_DAYS, Ledger, ledger
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.model import Model
-from recruit_dash.people import People, Person, scope
+from recruit_dash.outputs.digest import Digest
+from recruit_dash.people import (
+    PEOPLE_VARIABLE,
+    People,
+    PeopleError,
+    Person,
+    people_from_env,
+    read_people,
+    scope,
+)
 
 PACK_FORMATS = ("pdf", "xlsx")
 
@@ -116,14 +127,22 @@ def pack_format(args: argparse.Namespace) -> str:
     return chosen
 
 
+def to_everyone(args: argparse.Namespace) -> bool:
+    """Whether the digest goes to every team lead and consultant of the people sheet, each their
+    own: sent (--smtp) to nobody named (--to) as nobody in particular (--as), with a sheet."""
+    return bool(args.smtp and not args.to and not args.as_email
+                and (args.people or os.environ.get(PEOPLE_VARIABLE, "").strip()))
+
+
 def check_digest(args: argparse.Namespace) -> None:
     """Refuse a digest invocation that cannot work, before any file is read."""
     if args.to and not args.smtp:
         raise Refusal("--to needs --smtp smtp://host:port, the mail server to send through.")
     if args.smtp:
         from recruit_dash.outputs.mail import MailError, mail_server
-        if not args.to:
-            raise Refusal("--smtp needs --to ADDRESS, who the digest goes to.")
+        if not args.to and not to_everyone(args):
+            raise Refusal("--smtp needs --to ADDRESS, who the digest goes to, or a people sheet "
+                          "(--people FILE) to send each team lead and consultant their own.")
         try:
             mail_server(args.smtp)
         except MailError as error:
@@ -133,25 +152,14 @@ def check_digest(args: argparse.Namespace) -> None:
 
 
 def digest(args: argparse.Namespace, reader: tuple[Person, People] | None = None) -> int:
-    """Write or send the Monday digest (what the reader, when named, would see); return the exit
-    code."""
-    from recruit_dash.outputs.digest import monday_digest
-
+    """Write or send the Monday digest (what the reader, when named, would see), or send each
+    team lead and consultant of the people sheet their own; return the exit code."""
     rules = given.rules(args.rules) if args.rules else None
     model, moved, failed = _digest_data(args)
     as_of = args.as_of or data_as_of(model, clock.today())
-    team = [name.strip() for name in args.consultants.split(",") if name.strip()] \
-        if args.consultants else None
-    if reader:
-        scoped = scope(model, *reader)
-        model = scoped.model
-        if team is None and scoped.consultants is not None:
-            team = list(scoped.consultants)  # the heading says whose work it covers
-        if moved:
-            moved = {**moved, **{name: [row for row in moved[name] if scoped.sees(row["consultant"])]
-                                 for name in MOVES}}
-    made = monday_digest(model, as_of, moved=moved, consultants=team, rules=rules,
-                         team_lead=args.team_lead or (reader[0].name if reader else None))
+    if to_everyone(args):
+        return _to_everyone(args, _made(args, model, moved, as_of, rules)) or int(failed)
+    made = _made(args, model, moved, as_of, rules)(reader)
     if args.output:
         given.write(args.output, (made.text if args.output.suffix.lower() == ".txt"
                                   else made.html).encode("utf-8"))
@@ -167,6 +175,55 @@ def digest(args: argparse.Namespace, reader: tuple[Person, People] | None = None
             return 1
         print(f"Sent “{made.subject}” to {', '.join(args.to)}")
     return 1 if failed else 0
+
+
+def _made(args: argparse.Namespace, model: Model, moved: dict | None, as_of: date,
+          rules) -> Callable[[tuple[Person, People] | None], Digest]:
+    """Return how the digest is made for a reader (None: as the options say)."""
+    from recruit_dash.outputs.digest import monday_digest
+
+    team = [name.strip() for name in args.consultants.split(",") if name.strip()] \
+        if args.consultants else None
+
+    def made(reader: tuple[Person, People] | None) -> Digest:
+        seen, theirs, shown = model, moved, team
+        if reader:
+            scoped = scope(model, *reader)
+            seen = scoped.model
+            if shown is None and scoped.consultants is not None:
+                shown = list(scoped.consultants)  # the heading says whose work it covers
+            if moved:
+                theirs = {**moved, **{name: [row for row in moved[name]
+                                             if scoped.sees(row["consultant"])] for name in MOVES}}
+        return monday_digest(seen, as_of, moved=theirs, consultants=shown, rules=rules,
+                             team_lead=args.team_lead or (reader[0].name if reader else None))
+    return made
+
+
+def _to_everyone(args: argparse.Namespace,
+                 made: Callable[[tuple[Person, People] | None], Digest]) -> int:
+    """Send every team lead and consultant of the people sheet their own digest; return 1 when
+    some could not be sent (each said in a sentence), else 0."""
+    from recruit_dash.outputs.mail import MailError, send_digest
+
+    try:
+        people = read_people(args.people) if args.people else people_from_env()
+    except PeopleError as error:
+        raise Refusal(str(error)) from error
+    readers = [person for person in people.people if person.role in ("team lead", "consultant")]
+    if not readers:
+        raise Refusal("The people sheet names no team lead or consultant to send a digest to.")
+    unsent = 0
+    for person in readers:
+        digest_for = made((person, people))
+        try:
+            send_digest(digest_for, args.smtp, [person.email], args.sender)
+        except MailError as error:
+            print(f"{person.email}: {error}", file=sys.stderr)
+            unsent += 1
+            continue
+        print(f"Sent “{digest_for.subject}” to {person.email}")
+    return 1 if unsent else 0
 
 
 def _digest_data(args: argparse.Namespace) -> tuple[Model, dict | None, bool]:

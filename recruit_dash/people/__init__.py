@@ -3,6 +3,7 @@ person's view of the pipeline model, cut before any page, download, pack or repo
 
 from recruit_dash.people.scoping import Scoped, scope
 from recruit_dash.people.sheet import (
+    PEOPLE_VARIABLE,
     ROLES,
     People,
     PeopleError,
@@ -12,5 +13,5 @@ from recruit_dash.people.sheet import (
     read_people,
 )
 
-__all__ = ["ROLES", "People", "PeopleError", "Person", "Scoped", "may_upload", "people_from_env",
-           "read_people", "scope"]
+__all__ = ["PEOPLE_VARIABLE", "ROLES", "People", "PeopleError", "Person", "Scoped", "may_upload",
+           "people_from_env", "read_people", "scope"]
