@@ -2,10 +2,14 @@
 
 import streamlit as st
 
+from recruit_dash.ui import signin
 from recruit_dash.ui.downloads import keep_built_downloads
 
 st.set_page_config(page_title="recruit-dash", page_icon=":material/insights:", layout="wide")
 keep_built_downloads()  # a download built on click must outlive other sessions' reruns
+# With sign-in configured, a visitor who may not see the data gets the sign-in page or a refusal
+# as the only page, and the run stops here; every page below then sees only their view.
+signin.gate()
 
 navigation = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

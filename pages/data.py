@@ -4,7 +4,7 @@ corrections as a profile, and every quarantined row."""
 import streamlit as st
 
 from recruit_dash.ingest.understanding import profile_messages, quarantined_rows, sheets_table
-from recruit_dash.ui import components, history, mapping_editor, readiness, state
+from recruit_dash.ui import components, history, mapping_editor, readiness, signin, state, views
 
 
 def apply(profile) -> None:
@@ -14,11 +14,16 @@ def apply(profile) -> None:
 
 
 ingested, _ = components.page_start("Data")
-uploaded = st.file_uploader(
-    "Upload your lead tracker, KPI sheet or CRM export (one or several files)",
-    type=state.UPLOAD_TYPES, accept_multiple_files=True, key="data_upload",
-    help="We read the files and never change them. Excel (.xlsx, .xlsm, .xls, .xlsb), "
-         "OpenDocument (.ods) and CSV are accepted.")
+seen = signin.access()
+uploaded = None
+if seen.may_upload:
+    uploaded = st.file_uploader(
+        "Upload your lead tracker, KPI sheet or CRM export (one or several files)",
+        type=state.UPLOAD_TYPES, accept_multiple_files=True, key="data_upload",
+        help="We read the files and never change them. Excel (.xlsx, .xlsm, .xls, .xlsb), "
+             "OpenDocument (.ods) and CSV are accepted.")
+else:
+    st.info(signin.read_only_reason(seen), icon=":material/visibility:")
 if uploaded:
     files = [(file.name, file.getvalue()) for file in uploaded]
     if files != state.uploads():
@@ -77,7 +82,11 @@ else:
 
 st.subheader("Quarantined rows")
 quarantined = quarantined_rows(ingested)
-if quarantined.empty:
+if views.rows_hidden(ingested):
+    st.caption("The rows we could not use are shown only to the owner, the managers and whoever "
+               "uploaded the file: they may name consultants outside your view. The sheets "
+               "table above counts them.")
+elif quarantined.empty:
     st.success("No rows quarantined: every non-blank row of the sheets we used was used.")
 else:
     st.caption("Rows of the sheets we used that we did not use, each with the reason. Nothing "
@@ -98,4 +107,4 @@ if len(issues):
     components.records(issues, key="data_issues_table")
     components.downloads(issues, "issues", "data_issues")
 
-history.history_section()
+history.history_section(seen)

@@ -26,7 +26,7 @@ figures = metrics.headline_figures(ingested.model, period, previous, as_of)
 components.figure_cards(figures)
 
 st.subheader("Since last upload")
-history.since_last_upload()
+history.since_last_upload(ingested)
 
 st.subheader("Needs attention")
 # The stalled leads are the Stalled & today page's, computed once per data, day and rules.

@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from recruit_dash import clock
-from recruit_dash.history.store import Store, StoreError, default_path, upload_as_of
+from recruit_dash.history.store import Store, StoreError, upload_as_of
 from recruit_dash.ingest.profiles import profile_key, profile_to_json
+from recruit_dash.ingest.results import Ingested
 from recruit_dash.model import STAGE_LABELS
-from recruit_dash.ui import components, state
+from recruit_dash.ui import components, state, views
+from recruit_dash.ui.signin import Access
 
 MESSAGES_KEY = "history_messages"
 AS_OF_WIDGET_KEY = "history_as_of"
@@ -48,8 +50,9 @@ def _changes(path: str, uploads_seen: tuple[int, ...]) -> dict | str:
         return str(error)
 
 
-def since_last_upload() -> None:
-    """Draw what moved between the latest upload and the one before it (Overview)."""
+def since_last_upload(ingested: Ingested) -> None:
+    """Draw what moved between the latest upload and the one before it (Overview), for the leads
+    of the consultants in the page's view only."""
     history = store()
     if history is None:
         return
@@ -69,9 +72,11 @@ def since_last_upload() -> None:
     if isinstance(moved, str):
         st.caption(moved)
         return
+    moved = {key: [row for row in rows if views.sees(ingested, row.get("consultant"))]
+             if key in CHANGE_LABELS else rows for key, rows in moved.items()}
     st.caption(f"Upload {moved['from_upload']} (as of {moved['from_as_of']}) against upload "
                f"{moved['to_upload']} (as of {moved['to_as_of']}), from the history at "
-               f"`{str(history.path).replace('`', chr(39))}`.")
+               f"`{history.where().replace('`', chr(39))}`.")
     cards = st.columns(len(CHANGE_LABELS))
     for column, (key, (label, definition)) in zip(cards, CHANGE_LABELS.items(), strict=True):
         column.metric(label, f"{len(moved[key]):,}", help=definition, border=True)
@@ -99,18 +104,23 @@ def readable_changes(rows: list[dict]) -> pd.DataFrame:
                                  "Next action now"})
 
 
-def history_section() -> None:
-    """Draw the Data page's history: save this session's uploads, list and delete uploads."""
+def history_section(seen: Access) -> None:
+    """Draw the Data page's history: save this session's uploads, list and delete uploads (the
+    saving and deleting only for a visitor who may upload), each recorded as done by them."""
     st.subheader("Upload history")
-    where = str(default_path()).replace("`", "'")
-    st.caption(f"Every saved upload is kept in one file, `{where}` (set `RECRUIT_DASH_DB` to move "
-               "it), so that we can say what moved from week to week and date the stages of a "
-               "tracker that only has a status column.")
     history = store()
     if history is None:
         return
+    # Its place as it may be shown: a database's URL without its password.
+    where = history.where().replace("`", "'")
+    st.caption(f"Every saved upload is kept in `{where}` (set `RECRUIT_DASH_DB` to move it), so "
+               "that we can say what moved from week to week and date the stages of a tracker "
+               "that only has a status column.")
     files = state.uploads()
-    if files:
+    if not seen.may_upload:
+        st.caption("Only the owner and the team leads save files to the history or delete "
+                   "uploads.")
+    elif files:
         days = data_days(files)
         several = len(set(days.values())) > 1
         if st.session_state.get(AS_OF_FOR_KEY) != days:
@@ -128,7 +138,7 @@ def history_section() -> None:
                 f"{name} {day:%d/%m/%Y}" for name, day in days.items()) + ".")
         right.write("")
         right.button("Save to the history", key="history_save", type="primary",
-                     on_click=_save, args=(history, files, as_of))
+                     on_click=_save, args=(history, files, as_of, seen.email))
     else:
         st.caption("Upload a file above to save it to the history.")
     for status, message in st.session_state.pop(MESSAGES_KEY, []):
@@ -142,13 +152,16 @@ def history_section() -> None:
     if uploads.empty:
         st.info("No uploads saved yet.")
         return
-    shown = uploads[["upload_id", "file_name", "as_of", "imported_at", "superseded_by",
-                     "rows_accepted", "rows_quarantined", "rows_blank"]]
+    shown = uploads[["upload_id", "file_name", "as_of", "imported_at", "imported_by",
+                     "superseded_by", "rows_accepted", "rows_quarantined", "rows_blank"]]
     st.dataframe(shown, hide_index=True, width="stretch", key="history_uploads",
                  placeholder=components.MISSING, column_config={
         "upload_id": "Upload", "file_name": "File",
         "as_of": st.column_config.DateColumn("As of", format="DD/MM/YYYY"),
         "imported_at": st.column_config.DatetimeColumn("Saved", format="DD/MM/YYYY HH:mm"),
+        "imported_by": st.column_config.TextColumn(
+            "Imported by", help="Who saved it: their sign-in email, or the local user when "
+                                "sign-in is off."),
         "superseded_by": st.column_config.NumberColumn(
             "Superseded by", help="A corrected file of the same week replaced this one."),
         "rows_accepted": "Rows used", "rows_quarantined": "Quarantined", "rows_blank": "Blank"})
@@ -159,13 +172,15 @@ def history_section() -> None:
                             "inferred from the weekly uploads, instead of the files above.")
     if source:
         st.caption("Every page now shows the history.")
+    if not seen.may_upload:
+        return
     with st.expander("Delete an upload"):
         chosen = st.selectbox("Upload", uploads["upload_id"].tolist(), key="history_delete_id",
                               format_func=lambda value: _upload_words(uploads, value))
         sure = st.checkbox(f"Yes, delete upload {chosen} and its rows (nothing else)",
                            key="history_delete_sure")
         st.button("Delete", key="history_delete", disabled=not sure, on_click=_delete,
-                  args=(history, int(chosen)))
+                  args=(history, int(chosen), seen.email))
 
 
 
@@ -194,15 +209,16 @@ def _data_day(name: str, _data: bytes, key: str, today: date) -> date | None:
     return upload_as_of(tables, today) if report.ok else None
 
 
-def _save(history: Store, files: list[tuple[str, bytes]], as_of: date | None) -> None:
+def _save(history: Store, files: list[tuple[str, bytes]], as_of: date | None,
+          by: str | None) -> None:
     """Import the session's files (a button's callback: it runs once per click, before the
-    page), keeping what happened for the page to say; with no date, each file is dated by its
-    data."""
+    page) as imported by `by` (None: the local user), keeping what happened for the page to say;
+    with no date, each file is dated by its data."""
     messages = []
     for name, data in files:
         try:
             result = history.import_file(name, data, as_of, read_file=state.read_one,
-                                         profile=_profile_name())
+                                         profile=_profile_name(), by=by)
             messages.append((result.status, result.message))
         except StoreError as error:  # the store, not the file: the files after it fail alike
             messages.append(("failed", str(error)))
@@ -215,10 +231,11 @@ def _choose_source() -> None:
     st.session_state[state.HISTORY_SOURCE_KEY] = bool(st.session_state.get(TOGGLE_KEY))
 
 
-def _delete(history: Store, upload_id: int) -> None:
-    """Delete one upload (a button's callback) and forget the confirmation."""
+def _delete(history: Store, upload_id: int, by: str | None) -> None:
+    """Delete one upload (a button's callback) as done by `by` (None: the local user), and
+    forget the confirmation."""
     try:
-        history.delete(upload_id)
+        history.delete(upload_id, by=by)
         st.session_state[MESSAGES_KEY] = [("deleted", f"Deleted upload {upload_id} and its rows.")]
     except StoreError as error:
         st.session_state[MESSAGES_KEY] = [("failed", str(error))]

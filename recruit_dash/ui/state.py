@@ -57,6 +57,7 @@ from recruit_dash.metrics.ratio_ledger import (
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import Stalled, StallRules, stalled_leads
 from recruit_dash.model import Model
+from recruit_dash.ui import signin, views
 from recruit_dash.ui.shared import SessionShared
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "lead_tracker.xlsx"
@@ -186,19 +187,32 @@ def _profile_of(profile_text: str) -> Profile | None:
 
 
 def current() -> Ingested:
-    """Return the ingested data this session is looking at, read with its mapping profile: its
-    files (or the sample), or the upload history when the session chose to see it."""
+    """Return the ingested data this session is looking at, as the signed-in person may see it
+    (ui/views.py; everything when sign-in is off): its files (or the sample), or the upload
+    history when the session chose to see it, read with its mapping profile."""
+    seen = signin.access()
+    if not seen.shows_data:
+        st.stop()  # app.py's gate has drawn the sign-in page or the refusal instead
+    whole, own_files = _whole()
+    if seen.person is None:
+        return whole
+    return views.viewed(whole, data_key(whole), seen.person, seen.people, own_files)
+
+
+def _whole() -> tuple[Ingested, bool]:
+    """Return all the data this session is looking at, and whether it is the session's own
+    upload (not the sample, not the history)."""
     if st.session_state.get(HISTORY_SOURCE_KEY):
         history = _history()
         if history is not None:
-            return history
+            return history, False
     files = uploads() or [(SAMPLE_PATH.name, _sample_bytes())]
     held = profile()
     unparsed = [(name, data) for name, data in files if (name, _digest(data)) not in _PARSED]
     if not unparsed:
-        return _ingest_all(tuple(files), _ingest_text(held))
+        return _ingest_all(tuple(files), _ingest_text(held)), bool(uploads())
     with st.spinner(_reading_words(unparsed), show_time=True):
-        return _ingest_all(tuple(files), _ingest_text(held))
+        return _ingest_all(tuple(files), _ingest_text(held)), bool(uploads())
 
 
 @functools.cache
@@ -292,9 +306,11 @@ def _last_day(_model: Model, key: tuple[str, ...], today: date | None) -> date:
 
 def default_as_of(ingested: Ingested) -> date:
     """Return the day the data is first shown as of: the sample agency's own last day (it is a
-    made-up agency frozen on that day), the user's data's last day up to today."""
+    made-up agency frozen on that day), the user's data's last day up to today; the whole data's
+    day in a person's view, so that a consultant away last week still sees this week."""
     today = None if using_sample() else clock.today()
-    return _last_day(ingested.model, data_key(ingested), today)
+    whole = views.whole_of(ingested)
+    return _last_day(whole.model, data_key(whole), today)
 
 
 def as_of(ingested: Ingested) -> date:
@@ -330,10 +346,11 @@ def queue_day(ingested: Ingested) -> date:
 
 
 def data_key(ingested: Ingested) -> tuple[str, ...]:
-    """Return a key naming the data on screen (its files' digests and the profile applied), for
-    caches of results."""
+    """Return a key naming the data on screen (its files' digests, the profile applied and whose
+    view it is), for caches of results: one person's view never answers for another's."""
     files = tuple(report.sha256 or report.path for report in ingested.files)
-    return files + ((f"profile:{profile_key(ingested.profile)}",) if ingested.profile else ())
+    return (files + ((f"profile:{profile_key(ingested.profile)}",) if ingested.profile else ())
+            + views.view_key(ingested))
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
@@ -364,13 +381,14 @@ def ratio_pairs() -> tuple[RatioPair, ...]:
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _ledger(_model: Model, key: tuple[str, ...], credit: str) -> Ledger:
-    return ledger(_model, credit)
+def _ledger(_model: Model, key: tuple[str, ...], credit: str, _team: Ledger | None) -> Ledger:
+    return ledger(_model, credit, _team)
 
 
 def credited(ingested: Ingested, credit: str) -> Ledger:
-    """Return every nail and milestone credited to consultants, once per data and credit rule."""
-    return _ledger(ingested.model, data_key(ingested), credit)
+    """Return every nail and milestone credited to consultants, once per data and credit rule;
+    in a consultant's view, against their team's median (the team's names left out)."""
+    return _ledger(ingested.model, data_key(ingested), credit, views.team_ledger(ingested, credit))
 
 
 def set_ratio_pairs(pairs: tuple[RatioPair, ...]) -> None:
