@@ -165,6 +165,18 @@ async def _load(url: str, server_pid: int) -> dict:
     return report
 
 
+def wait_healthy(url: str, seconds: float = 90) -> None:
+    """Wait until the app at the url answers its health check; raise when it has not in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the app at {url} did not start within {seconds:g} s")
+
+
 def main() -> int:
     if not CHROMIUM.exists():
         print(f"no browser at {CHROMIUM}: install Debian's chromium package", file=sys.stderr)
@@ -181,13 +193,7 @@ def main() -> int:
             env={**os.environ, "RECRUIT_DASH_DB": str(Path(history) / "h.duckdb")})
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    time.sleep(0.3)
+            wait_healthy(url)
             report = asyncio.run(_load(url, server.pid))
         finally:
             server.terminate()

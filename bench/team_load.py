@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pg  # noqa: E402  (the tests' throwaway cluster)
+from load import wait_healthy  # noqa: E402
 from results import record  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("RECRUIT_DASH_CHROMIUM", "/usr/bin/chromium"))
@@ -54,17 +54,6 @@ def _server(port: int, db: str) -> subprocess.Popen:
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "RECRUIT_DASH_DB": db})
-
-
-def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app at {url} did not start")
 
 
 async def _browse(browser, url: str) -> dict:
@@ -134,7 +123,7 @@ def main() -> int:
         servers = [_server(port, db) for port in ports]
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url in urls:
-            _wait_healthy(url)
+            wait_healthy(url)
         started = time.monotonic()
         found = asyncio.run(_load(urls, db, weeks))
         seconds = round(time.monotonic() - started, 1)

@@ -101,7 +101,10 @@ for lens, (title, lens_columns) in LENS_TABLES.items():
               "days_to_next_this": "Median days to next, this Q",
               "days_to_next_last": "Median days to next, last Q", **lens_columns}
     st.markdown(f"**{title}**")
-    st.dataframe(rows.style.apply(components.change_colours, subset=["count_change"]),
+    # A styled table shows the Styler's text: the days as days and a tenth, not six decimals.
+    styled = rows.style.apply(components.change_colours, subset=["count_change"]).format(
+        "{:.1f}", subset=["days_to_next_this", "days_to_next_last"], na_rep=components.MISSING)
+    st.dataframe(styled,
                  hide_index=True, placeholder=components.MISSING, width="stretch", column_config=config,
                  key=f"review_quarters_{lens}")
     components.downloads(components.as_shown(rows, config), f"quarter_on_quarter_{lens}",

@@ -19,12 +19,12 @@ import pandas as pd
 
 from recruit_dash.history import schema, snapshots
 from recruit_dash.history.store import (
-    LOCAL_USER,
     NewUpload,
     Saved,
     Store,
     StoreError,
     default_path,
+    delete_upload,
     migrations_after,
     wait_seconds,
 )
@@ -194,19 +194,7 @@ class DuckDBStore(Store):
         with shared.write_lock:
             cursor = shared.cursor()
             with _transaction(cursor):
-                found = cursor.execute("SELECT superseded_by FROM uploads WHERE upload_id = ?",
-                                       [upload_id]).fetchone()
-                if found:
-                    cursor.execute("INSERT INTO deletions SELECT upload_id, file_name, imported_by, "
-                                   "imported_at, ?, ? FROM uploads WHERE upload_id = ?",
-                                   [by or LOCAL_USER, datetime.now(), upload_id])
-                    for name in schema.ROW_TABLES:
-                        cursor.execute(f"DELETE FROM {name} WHERE upload_id = ?", [upload_id])
-                    # What it had replaced is replaced by what replaced it, or current again.
-                    cursor.execute("UPDATE uploads SET superseded_by = ? WHERE superseded_by = ?",
-                                   [found[0], upload_id])
-                    cursor.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
-        return bool(found)
+                return delete_upload(cursor.execute, "?", upload_id, by)
 
     # Reading -------------------------------------------------------------------------------
 

@@ -22,11 +22,11 @@ from pyarrow import csv
 
 from recruit_dash.history import schema, snapshots
 from recruit_dash.history.store import (
-    LOCAL_USER,
     NewUpload,
     Saved,
     Store,
     StoreError,
+    delete_upload,
     migrations_after,
     wait_seconds,
 )
@@ -231,19 +231,7 @@ class PostgresStore(Store):
     def delete(self, upload_id: int, by: str | None = None) -> bool:
         with self._connection() as connection, connection.transaction():
             self._take_turn(connection)
-            found = connection.execute("SELECT superseded_by FROM uploads WHERE upload_id = %s",
-                                       [upload_id]).fetchone()
-            if found:
-                connection.execute("INSERT INTO deletions SELECT upload_id, file_name, imported_by, "
-                                   "imported_at, %s, %s FROM uploads WHERE upload_id = %s",
-                                   [by or LOCAL_USER, datetime.now(), upload_id])
-                for name in schema.ROW_TABLES:
-                    connection.execute(f"DELETE FROM {name} WHERE upload_id = %s", [upload_id])
-                # What it had replaced is replaced by what replaced it, or current again.
-                connection.execute("UPDATE uploads SET superseded_by = %s WHERE superseded_by = %s",
-                                   [found[0], upload_id])
-                connection.execute("DELETE FROM uploads WHERE upload_id = %s", [upload_id])
-        return bool(found)
+            return delete_upload(connection.execute, "%s", upload_id, by)
 
     # Reading -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -367,6 +367,26 @@ def upload_as_of(tables: dict[str, pd.DataFrame], today: date | None = None) -> 
     """Return the day one file's upload is dated by when none is given: its data's last day
     (so back-filled weekly files make weeks of history, not versions of one week)."""
     return data_as_of(combine([tables]), today or clock.today())
+
+
+def delete_upload(execute: Callable[[str, list], object], mark: str, upload_id: int,
+                  by: str | None) -> bool:
+    """Delete an upload and its rows through a backend's `execute(sql, parameters)` (inside the
+    backend's transaction and its turn to write; `mark`: its parameter placeholder, "?" or "%s"),
+    keeping who deleted it in `deletions`; return whether there was such an upload."""
+    def run(sql: str, parameters: list):
+        return execute(sql.replace("?", mark), parameters)
+
+    found = run("SELECT superseded_by FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+    if found:
+        run("INSERT INTO deletions SELECT upload_id, file_name, imported_by, imported_at, ?, ? "
+            "FROM uploads WHERE upload_id = ?", [by or LOCAL_USER, datetime.now(), upload_id])
+        for name in schema.ROW_TABLES:
+            run(f"DELETE FROM {name} WHERE upload_id = ?", [upload_id])
+        # What it had replaced is replaced by what replaced it, or current again.
+        run("UPDATE uploads SET superseded_by = ? WHERE superseded_by = ?", [found[0], upload_id])
+        run("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
+    return bool(found)
 
 
 def versions_of_one_tracker(reports: list[FileReport]) -> list[list[str]]:

@@ -38,17 +38,7 @@ def server(tmp_path_factory):
         env={**os.environ, "RECRUIT_DASH_DB": str(tmp_path_factory.mktemp("server") / "h.duckdb")},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("the app did not start within 60 s")
+    wait_until_serving(process, url, 60)
     yield url
     process.terminate()
     process.wait(timeout=20)
@@ -191,3 +181,18 @@ def test_the_consultants_page_downloads_a_coaching_pack(server, browser, tmp_pat
 
     assert "Coaching pack" in PdfReader(pack).pages[0].extract_text()
     assert page.get_by_text("Traceback").count() == 0
+
+
+def wait_until_serving(process: subprocess.Popen, url: str, seconds: float) -> None:
+    """Wait until the app at the url answers its health check; fail the test (the server
+    stopped) when it has not within the seconds given."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    pytest.fail(f"the app did not start within {seconds:g} s")

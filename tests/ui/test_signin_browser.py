@@ -10,12 +10,10 @@ import secrets
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 import pytest
 import test_browser
-from test_browser import ROOT, _free_port, _idle
+from test_browser import ROOT, _free_port, _idle, wait_until_serving
 from test_signin import CONSULTANTS, write_people
 
 LOOPBACK = "127.0.0.1"
@@ -63,17 +61,7 @@ def server(provider, tmp_path_factory):
         env={**os.environ, "RECRUIT_DASH_DB": str(folder / "history.duckdb"),
              "RECRUIT_DASH_PEOPLE": str(write_people(folder / "people.csv"))},
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("the app did not start within 90 s")
+    wait_until_serving(process, url, 90)
     yield url
     process.terminate()
     process.wait(timeout=20)
