@@ -6,11 +6,12 @@ from recruit_dash.metrics.ratio_ledger import CREDIT_HELP, CREDIT_LABELS, CREDIT
 from recruit_dash.metrics.ratios import __doc__ as RULES
 from recruit_dash.outputs.export import pack_file_name
 from recruit_dash.periods import Period
-from recruit_dash.ui import components, consultants, state
+from recruit_dash.ui import components, consultants, state, views
 
 ingested, as_of = components.page_start("Consultants")
 model = ingested.model
 standing = state.standing(ingested, as_of)
+team = views.team_funnel(ingested)  # a consultant's view: their team's leads, unnamed
 st.caption("How many *nails* (calls, BD calls, CVs sent, meetings) each consultant needs to build "
            "each milestone, against the team — for coaching, not for ranking.")
 
@@ -33,7 +34,7 @@ who = st.selectbox("Consultant", list(book.consultants), key="consultants_person
 consultants.headline_ui(book, pairs, who, period, as_of)
 consultants.trends_ui(book, pairs, who, period, as_of)
 st.subheader("Their funnel against the team's")
-consultants.funnel_ui(model, standing, who, period, as_of)
+consultants.funnel_ui(model, standing, who, period, as_of, team)
 st.subheader("Targets from their own ratios")
 goal = consultants.targets_ui(book, pairs, who, as_of)
 
@@ -45,7 +46,7 @@ def pack() -> bytes:
     from recruit_dash.outputs.pack import coaching_pack
 
     return coaching_pack(model, who, period.start, end, as_of, credit, goal, pairs=pairs,
-                         standing=standing, book=book)
+                         standing=standing, book=book, team=team)
 
 
 st.download_button(

@@ -94,12 +94,26 @@ def test_the_people_sheet_may_come_from_the_environment_and_the_owner_sees_every
     assert {lead["consultant"] for lead in csv.DictReader(io.StringIO(result.stdout))} == EVERYONE
 
 
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
 def test_a_consultants_pack_and_digest_are_their_own(sheets):
     pack = sheets["base"] / "emma.pdf"
     result = run("pack", "consultant", str(SAMPLE), "--name", "Emma Lawson", "--as-of", AS_OF,
                  "--people", str(sheets["csv"]), "--as", EMMA, "-o", str(pack))
     assert result.returncode == 0, result.stderr
-    assert pack.read_bytes().startswith(b"%PDF")
+    # The same pack her team lead would print for her: her figures against her team's, named
+    # no one else, her funnel's steps beside her team's included.
+    led = run("pack", "consultant", str(SAMPLE), "--name", "Emma Lawson", "--as-of", AS_OF,
+              "--people", str(sheets["csv"]), "--as", SARAH, "-o", str(pack.with_name("led.pdf")))
+    assert led.returncode == 0, led.stderr
+    text = pdf_text(pack)
+    assert text == pdf_text(pack.with_name("led.pdf"))
+    assert "The biggest gap to the team is" in text or "converts at or above the team" in text
+    assert not [name for name in others(EMMA) if name in text]
     theirs = run("pack", "consultant", str(SAMPLE), "--name", "Priya Shah", "--as-of", AS_OF,
                  "--people", str(sheets["csv"]), "--as", EMMA, "-o", str(pack.with_name("p.pdf")))
     assert theirs.returncode != 0 and "'Priya Shah'" in theirs.stderr

@@ -260,6 +260,18 @@ def test_a_consultant_is_compared_with_their_teams_median_and_names_nobody_else(
     for book in emma.team_medians.values():
         assert not set(book.consultants) & EVERYONE
         assert not set(book.milestones["lead_id"]) & set(sample.leads["lead_id"])
+    # Her team's leads for the funnel: as many as her team lead sees, each only dates and an
+    # outcome, under ids that are not the tracker's.
+    leads = emma.team_funnel.leads
+    assert len(leads) == len(team.model.leads)
+    assert len(emma.team_funnel.milestones) == len(team.model.milestones)
+    for column in ("consultant", "client", "contact", "candidate", "role", "source", "status",
+                   "notes", "fee", "source_file", "source_row"):
+        assert leads[column].isna().all(), column
+    assert not set(leads["lead_id"]) & set(sample.leads["lead_id"])
+    assert not set(emma.team_funnel.milestones["lead_id"]) - set(leads["lead_id"])
+    for table in ("activities", "placements", "checkins", "feedback", "issues"):
+        assert emma.team_funnel.table(table).empty, table
 
 
 def test_a_consultants_coaching_pack_compares_them_with_their_team(sample, people):
@@ -269,10 +281,17 @@ def test_a_consultants_coaching_pack_compares_them_with_their_team(sample, peopl
     team = scope(sample, people.find("sarah@northgate.example"), people)
     start = date(2026, 8, 23)
     book = ledger(emma.model, "owner", emma.team_medians["owner"])
-    own = pack_content(emma.model, "Emma Lawson", start, AS_OF, AS_OF, book=book)
+    own = pack_content(emma.model, "Emma Lawson", start, AS_OF, AS_OF, book=book,
+                       team=emma.team_funnel)
     led = pack_content(team.model, "Emma Lawson", start, AS_OF, AS_OF)
     pd.testing.assert_frame_equal(own.ratios, led.ratios)
     assert own.goal.team_needed == led.goal.team_needed
+    # Her funnel against her team's, as her team lead's pack has it, and where her chain leaks.
+    pd.testing.assert_frame_equal(own.comparison, led.comparison)
+    assert own.leak == led.leak
+    alone = pack_content(emma.model, "Emma Lawson", start, AS_OF, AS_OF, book=book)
+    assert (alone.comparison["count_team"] == alone.comparison["count"]).all()
+    assert (own.comparison["count_team"] > own.comparison["count"]).any()
 
 
 def issues_model() -> Model:

@@ -19,10 +19,8 @@ from recruit_dash.ingest.readiness import page_readiness
 from recruit_dash.ingest.results import Ingested
 from recruit_dash.ingest.understanding import inspection
 from recruit_dash.metrics.funnel import LENSES
-from recruit_dash.metrics.ratios import ratios_report
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import StallRules
-from recruit_dash.metrics.targets import targets_report
 from recruit_dash.model import TABLES, Model
 from recruit_dash.outputs import export, reports
 from recruit_dash.people import Scoped, scope
@@ -191,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
         return 1 if failed else 0
     if args.command == "pack":
-        outputs.pack(args, model, scoped.team_medians if scoped else None)
+        outputs.pack(args, model, scoped)
         print(f"Wrote {args.output}")
         return 1 if failed else 0
     frame = model.table(args.table)
@@ -214,15 +212,10 @@ def _report(args: argparse.Namespace, model: Model, scoped: Scoped | None,
             stages: list[str] | None, rules: StallRules | None) -> dict:
     """Return the report's JSON; a consultant's ratios and targets against their whole team's
     medians, which their own view of the data cannot give."""
-    if scoped and scoped.team_medians and args.kind in ("ratios", "targets"):
-        if args.kind == "ratios":
-            return ratios_report(model, args.as_of, args.start, args.end, credit=args.credit,
-                                 team_medians=scoped.team_medians)
-        return targets_report(model, args.as_of, args.consultant, args.placements,
-                              credit=args.credit, team_medians=scoped.team_medians)
     return reports.report(args.kind, model, as_of=args.as_of, lens=args.lens, start=args.start,
                           end=args.end, stages=stages, rules=rules, credit=args.credit,
-                          consultant=args.consultant, placements=args.placements)
+                          consultant=args.consultant, placements=args.placements,
+                          team_medians=scoped.team_medians if scoped else None)
 
 
 def _summary(document: dict) -> str:

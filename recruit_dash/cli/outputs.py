@@ -17,7 +17,7 @@ from recruit_dash.history.since import MOVES, moved_between, moved_in_history
 from recruit_dash.history.store import versions_of_one_tracker
 from recruit_dash.ingest.isolation import ingest_file_isolated
 from recruit_dash.ingest.pipeline import ingest_files
-from recruit_dash.metrics.ratio_ledger import TRAILING_DAYS, Ledger, ledger
+from recruit_dash.metrics.ratio_ledger import TRAILING_DAYS, ledger
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.model import Model
 from recruit_dash.outputs.digest import Digest
@@ -26,6 +26,7 @@ from recruit_dash.people import (
     People,
     PeopleError,
     Person,
+    Scoped,
     people_from_env,
     read_people,
     scope,
@@ -93,10 +94,10 @@ def check_pack(args: argparse.Namespace) -> None:
         pack_format(args)
 
 
-def pack(args: argparse.Namespace, model: Model,
-         team_medians: dict[str, Ledger] | None = None) -> None:
-    """Write a coaching pack or the quarterly review pack (checked by `check_pack`); a
-    consultant's own pack compares them with their team's medians (`Scoped.team_medians`)."""
+def pack(args: argparse.Namespace, model: Model, scoped: Scoped | None = None) -> None:
+    """Write a coaching pack or the quarterly review pack (checked by `check_pack`) of the model
+    as the person `scoped` sees it; a consultant's own pack compares them with their team's
+    aggregates (`Scoped.team_medians`, `Scoped.team_funnel`)."""
     as_of = args.as_of or data_as_of(model, clock.today())
     if args.audience == "quarterly":
         # Only the packs need the PDF and chart libraries, which take a second to load.
@@ -111,9 +112,10 @@ def pack(args: argparse.Namespace, model: Model,
     given.check_period(start, end, "--to" if args.end else "the as-of date")
     given.check_name(args.name, given.consultant_names(model), "--name")
     from recruit_dash.outputs.pack import coaching_pack
-    book = ledger(model, args.credit, team_medians[args.credit]) if team_medians else None
+    medians = scoped.team_medians if scoped else None
+    book = ledger(model, args.credit, medians[args.credit]) if medians else None
     given.write(args.output, coaching_pack(model, args.name, start, end, as_of, credit=args.credit,
-                                           book=book))
+                                           book=book, team=scoped.team_funnel if scoped else None))
 
 
 def pack_format(args: argparse.Namespace) -> str:

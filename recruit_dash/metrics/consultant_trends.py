@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -147,21 +148,26 @@ def _every_week(counts: pd.Series, period: Period, as_of: date, keys: list[str],
 
 def funnel_against_team(model: Model, consultant: str, period: Period, as_of: date,
                         standing: Progress | None = None,
-                        stages: tuple[str, ...] = FUNNEL_STAGES) -> pd.DataFrame:
+                        stages: tuple[str, ...] = FUNNEL_STAGES,
+                        team: Model | None = None) -> pd.DataFrame:
     """Return the consultant's activity-lens funnel beside the team's: per stage (ladder order) the
-    counts, step and of-first conversions of each."""
+    counts, step and of-first conversions of each. The team is everyone in the model, or, given
+    `team`, those leads (a consultant's view holds only their own: `Scoped.team_funnel`)."""
     standing = standing or progress(model, as_of)
-    team = funnel(model, "activity", period, as_of, list(stages), standing).frame()
+    team_model, team_standing = (model, standing) if team is None else (team, progress(team, as_of))
+    every_stage = funnel(team_model, "activity", period, as_of, list(stages), team_standing)
     # A stage with no dated milestones at all (ticks only) would zero every step after it.
-    dated = [row.stage for row in team.itertuples() if row.count > 0]
-    team = funnel(model, "activity", period, as_of, dated, standing).frame()
-    mine = funnel(model, "activity", period, as_of, dated, standing,
-                  lead_groups(standing, "consultant") == consultant).frame()
-    if team.empty:
+    dated = [row.stage for row in every_stage.frame().itertuples() if row.count > 0]
+    theirs = funnel(team_model, "activity", period, as_of, dated, team_standing).frame()
+    # Their funnel has the team's stages, a stage they never reached included (as zero).
+    own = replace(standing, tracked=team_standing.tracked)
+    mine = funnel(model, "activity", period, as_of, dated, own,
+                  lead_groups(own, "consultant") == consultant).frame()
+    if theirs.empty:
         return pd.DataFrame(columns=["stage", "label", "count", "step", "cumulative",
                                      "count_team", "step_team", "cumulative_team"])
     columns = ["stage", "label", "count", "step", "cumulative"]
-    return mine[columns].merge(team[["stage", "count", "step", "cumulative"]], on="stage",
+    return mine[columns].merge(theirs[["stage", "count", "step", "cumulative"]], on="stage",
                                suffixes=("", "_team"))
 
 

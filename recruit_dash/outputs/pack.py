@@ -74,8 +74,10 @@ class PackContent:
 def pack_content(model: Model, consultant: str, start: date, end: date, as_of: date,
                  credit: str = "owner", placements: float | None = None,
                  pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
-                 standing: Progress | None = None, book: Ledger | None = None) -> PackContent:
-    """Return the figures, ratios, trends, funnel and targets of one consultant's pack."""
+                 standing: Progress | None = None, book: Ledger | None = None,
+                 team: Model | None = None) -> PackContent:
+    """Return the figures, ratios, trends, funnel and targets of one consultant's pack; their
+    funnel against `team`'s leads when given (`Scoped.team_funnel`), else the model's."""
     book = book or ledger(model, credit)
     if consultant not in book.consultants:
         raise ValueError(f"No consultant called {consultant!r} in the data")
@@ -84,7 +86,7 @@ def pack_content(model: Model, consultant: str, start: date, end: date, as_of: d
     trend = Period(min(start, end - timedelta(weeks=MIN_TREND_WEEKS)), end, "")
     goal_period = coming_period(as_of, "month")
     goal = placements or default_goal(book, as_of, consultant, "month")
-    comparison = funnel_against_team(model, consultant, period, as_of, standing)
+    comparison = funnel_against_team(model, consultant, period, as_of, standing, team=team)
     return PackContent(
         consultant, period, as_of, credit, figure_changes(book, consultant, period, as_of, pairs),
         grid,
@@ -97,11 +99,12 @@ def pack_content(model: Model, consultant: str, start: date, end: date, as_of: d
 def coaching_pack(model: Model, consultant: str, start: date, end: date, as_of: date,
                   credit: str = "owner", placements: float | None = None,
                   pairs: tuple[RatioPair, ...] = DEFAULT_PAIRS,
-                  standing: Progress | None = None, book: Ledger | None = None) -> bytes:
+                  standing: Progress | None = None, book: Ledger | None = None,
+                  team: Model | None = None) -> bytes:
     """Return the coaching pack PDF of one consultant for a period (from the page's own ledger,
-    when it has one)."""
+    when it has one; against `team`'s funnel when given, as `pack_content`)."""
     content = pack_content(model, consultant, start, end, as_of, credit, placements, pairs,
-                           standing, book)
+                           standing, book, team)
     pdf = document(f"Coaching pack: {content.consultant}",
                    f"Coaching pack · {content.consultant}")
     _cover(pdf, content)

@@ -13,6 +13,7 @@ from recruit_dash.metrics.clients import clients_report
 from recruit_dash.metrics.forecast import fee_forecast
 from recruit_dash.metrics.funnel import cohorts, funnel, progress
 from recruit_dash.metrics.queue import LONG_OVERDUE_DAYS, call_queue, long_overdue
+from recruit_dash.metrics.ratio_ledger import Ledger
 from recruit_dash.metrics.ratios import ratios_report
 from recruit_dash.metrics.registry import data_as_of
 from recruit_dash.metrics.stalled import StallRules, stalled_leads
@@ -43,8 +44,11 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
            start: date | None = None, end: date | None = None,
            stages: list[str] | None = None, rules: StallRules | None = None,
            credit: str = "owner", consultant: str | None = None,
-           placements: int | None = None) -> dict:
-    """Return one report of DESIGN.md's command line as a JSON-ready dict."""
+           placements: int | None = None,
+           team_medians: dict[str, Ledger] | None = None) -> dict:
+    """Return one report of DESIGN.md's command line as a JSON-ready dict; a consultant's ratios
+    and targets against their team's medians when given (`Scoped.team_medians`: their own view
+    of the data holds no colleague to take a median over)."""
     as_of = as_of or data_as_of(model, clock.today())
     if kind == "funnel":
         quarter = period_holding(as_of, "quarter")
@@ -98,11 +102,12 @@ def report(kind: str, model: Model, *, as_of: date | None = None, lens: str = "c
     if kind == "clients":
         return clients_report(model, as_of)
     if kind == "ratios":
-        return ratios_report(model, as_of, start, end, credit=credit)
+        return ratios_report(model, as_of, start, end, credit=credit, team_medians=team_medians)
     if kind == "targets":
         if not consultant:
             raise ValueError("report targets needs --consultant NAME")
-        return targets_report(model, as_of, consultant, placements or 1, credit=credit)
+        return targets_report(model, as_of, consultant, placements or 1, credit=credit,
+                              team_medians=team_medians)
     if kind == "forecast":
         return fee_forecast(model, as_of)
     raise ValueError(f"Unknown report {kind!r}")

@@ -6,7 +6,9 @@ download, pack or report is built, so that a hidden consultant is never in the d
   people sheet, matched to the data's consultant names whatever the case and spacing.
 - **Consultant**: their own rows only. Their team's figures come only as aggregates: the team's
   ratio ledgers, every colleague and lead unnamed, from which a team median is taken for any
-  period (`Scoped.team_medians`); never a colleague's name or leads.
+  period (`Scoped.team_medians`), and the team's leads and milestones reduced to dates and
+  outcomes (`Scoped.team_funnel`), from which the team's funnel is drawn beside theirs; never a
+  colleague's name or leads.
 - **Rows.** Leads, activities, placements and feedback by their own consultant; milestones by
   their lead's, check-ins by their placement's. Rows with no consultant are nobody's, so only the
   owner and managers see them. An issue is kept when it is about a row in view, or about a sheet
@@ -23,7 +25,7 @@ import pandas as pd
 
 from recruit_dash.ingest.names import name_key
 from recruit_dash.metrics.ratio_ledger import CREDITS, Ledger, ledger, unnamed
-from recruit_dash.model import SOURCE_COLUMNS, Model, positions
+from recruit_dash.model import LEADS, MILESTONES, SOURCE_COLUMNS, Model, conform, positions
 from recruit_dash.people.sheet import (
     CONSULTANT,
     MANAGER,
@@ -40,14 +42,17 @@ _NAMED_TABLES = ("leads", "activities", "placements", "feedback")
 @dataclass(frozen=True)
 class Scoped:
     """What one person sees: the model cut to their view, the consultants in it as the data
-    writes them (None: everyone), and for a consultant their team's unnamed ratio ledgers by
-    credit rule, to compare them with the team median (`ratios_report(team_medians=…)`,
-    `ledger(…, team=…)`); None for everyone else, whose view holds their whole team."""
+    writes them (None: everyone), and for a consultant their team's aggregates: its unnamed ratio
+    ledgers by credit rule, to compare them with the team median (`ratios_report(team_medians=…)`,
+    `ledger(…, team=…)`), and its unnamed leads and milestones, for the funnel against the team
+    (`funnel_against_team(…, team=…)`). Both are None for everyone else, whose view holds their
+    whole team."""
 
     model: Model
     person: Person
     consultants: tuple[str, ...] | None
     team_medians: dict[str, Ledger] | None
+    team_funnel: Model | None = None
     name_keys: frozenset[str] = frozenset()  # the names in view, compared as `name_key` does
 
     def sees(self, consultant: object) -> bool:
@@ -67,11 +72,28 @@ def scope(model: Model, person: Person, people: People) -> Scoped:
     team = frozenset(name_key(member.name) for member in people.team_of(person))
     team_model = model_of(model, team)
     if person.role == TEAM_LEAD:
-        return Scoped(team_model, person, consultants_in(team_model), None, team)
+        return Scoped(team_model, person, consultants_in(team_model), None, name_keys=team)
     mine = frozenset({name_key(person.name)})
     shown = model_of(team_model, mine)
     medians = {credit: unnamed(ledger(team_model, credit)) for credit in CREDITS}
-    return Scoped(shown, person, consultants_in(shown), medians, mine)
+    return Scoped(shown, person, consultants_in(shown), medians, unnamed_leads(team_model),
+                  mine)
+
+
+def unnamed_leads(model: Model) -> Model:
+    """Return the model's leads and milestones with nothing that names anyone: each lead keeps
+    only its lead date and outcome, under the id "lead 1", "lead 2" … and no consultant, client,
+    candidate or note; each milestone keeps its stage and date, under its lead's new id (one
+    naming no lead is left out, as every funnel leaves it out). The other tables are empty."""
+    leads, milestones = model.leads, model.milestones
+    row = positions(milestones["lead_id"], leads["lead_id"], missing_matches=True)
+    ids = pd.Series([f"lead {number}" for number in range(1, len(leads) + 1)], dtype="string")
+    kept = milestones[row >= 0]
+    return Model(
+        leads=conform(pd.DataFrame({"lead_id": ids, "created_on": leads["created_on"].to_numpy(),
+                                    "outcome": leads["outcome"].to_numpy()}), LEADS),
+        milestones=conform(kept[["stage", "reached_on", "inferred"]].reset_index(drop=True).assign(
+            lead_id=ids.take(row[row >= 0]).reset_index(drop=True)), MILESTONES))
 
 
 def model_of(model: Model, names: frozenset[str]) -> Model:

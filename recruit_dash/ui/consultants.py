@@ -171,9 +171,11 @@ def trends_ui(book: Ledger, pairs: tuple[RatioPair, ...], who: str, period: Peri
     st.caption("Weeks start on Monday; a weekly KPI row counts on its week's first day. Ratios "
                "over time: the same ratio for each 4 weeks ending on the as-of date.")
 
-def funnel_ui(model: Model, standing: Progress, who: str, period: Period, as_of: date) -> None:
-    """Draw their funnel against the team's and say where their chain leaks most."""
-    comparison = funnel_against_team(model, who, period, as_of, standing)
+def funnel_ui(model: Model, standing: Progress, who: str, period: Period, as_of: date,
+              team: Model | None = None) -> None:
+    """Draw their funnel against the team's (`team`'s leads when given, else the model's) and
+    say where their chain leaks most."""
+    comparison = funnel_against_team(model, who, period, as_of, standing, team=team)
     if len(comparison) < 2:
         st.info("No dated milestones in this period to compare with the team.")
         return
