@@ -76,7 +76,8 @@ else:
     }
     stages = fees.stage_table(forecast)
     st.dataframe(stages, hide_index=True, placeholder=components.MISSING, width="stretch",
-                 column_config=stage_config, key="overview_forecast_stages")
+                 column_config=stage_config, key="overview_forecast_stages",
+                 height="content")  # one row per stage of the ladder: all of them, no scrolling
     components.downloads(components.as_shown(stages, stage_config), "fee_forecast_by_stage",
                          "overview_forecast_stages")
     people_config = {"consultant": "Consultant", "open_leads": "Open leads",

@@ -23,7 +23,7 @@ from recruit_dash.periods import (
     previous_period,
     to_date_is_short,
 )
-from recruit_dash.ui import state
+from recruit_dash.ui import signin, state
 
 # What a table shows in a cell with no value: never the word "None".
 MISSING = formats.DASH
@@ -53,8 +53,8 @@ def page_start(title: str) -> tuple[Ingested, date]:
     data, sidebar) and return the data and the as-of date the page should show."""
     _leave_legacy_navigation()
     st.title(title)
-    sample_banner()
     ingested = state.current()
+    sample_banner(ingested)
     # Imported here: the readiness module draws with this module's helpers.
     from recruit_dash.ui import readiness
 
@@ -78,19 +78,24 @@ def _leave_legacy_navigation() -> None:
         st.rerun()
 
 
-def sample_banner() -> None:
-    """Say so when the app shows the bundled sample agency rather than the user's data."""
-    if state.using_sample():
-        st.info("You are looking at **sample data** from a made-up agency, Northgate Recruitment. "
-                "Upload your own tracker on the **Data** page to see your figures.",
-                icon=":material/info:")
+def sample_banner(ingested: Ingested) -> None:
+    """Say so when the app shows the bundled sample agency rather than the user's data, and how
+    their own figures get here: their upload, or (for those who do not upload) the history."""
+    if not state.using_sample(ingested):
+        return
+    how = ("Upload your own tracker on the **Data** page to see your figures."
+           if signin.access().may_upload else
+           "Your figures appear here once the owner or a team lead saves the agency's trackers "
+           "to the history on the **Data** page.")
+    st.info("You are looking at **sample data** from a made-up agency, Northgate Recruitment. "
+            + how, icon=":material/info:")
 
 
 def sidebar(ingested: Ingested) -> None:
     """Draw the sidebar: which data is loaded and the as-of date."""
     with st.sidebar:
         st.subheader("Data loaded")
-        if state.using_sample():
+        if state.using_sample(ingested):
             st.caption("Sample agency (bundled)")
         for report in ingested.files:
             mark = ":material/check_circle:" if report.ok else ":material/error:"

@@ -166,7 +166,7 @@ def history_section(seen: Access) -> None:
             "Superseded by", help="A corrected file of the same week replaced this one."),
         "rows_accepted": "Rows used", "rows_quarantined": "Quarantined", "rows_blank": "Blank"})
     # The widget's own key is forgotten when another page runs; the choice lives on in the state.
-    st.session_state[TOGGLE_KEY] = bool(st.session_state.get(state.HISTORY_SOURCE_KEY))
+    st.session_state[TOGGLE_KEY] = state.shows_history(seen)
     source = st.toggle("Show the history on every page", key=TOGGLE_KEY, on_change=_choose_source,
                        help="Pages then show the latest upload of each tracker, with stage dates "
                             "inferred from the weekly uploads, instead of the files above.")

@@ -40,7 +40,7 @@ def _pages(_ingested: Ingested, key: tuple[str, ...]) -> tuple[PageReadiness, ..
 
 
 def _readiness(ingested: Ingested) -> tuple[PageReadiness, ...]:
-    return _pages(ingested, state.data_key(ingested) + (str(state.using_sample()),))
+    return _pages(ingested, state.data_key(ingested) + (str(state.using_sample(ingested)),))
 
 
 def checklist_ui(ingested: Ingested) -> None:

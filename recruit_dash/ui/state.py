@@ -148,9 +148,25 @@ def set_uploads(files: list[tuple[str, bytes]]) -> None:
     st.session_state.pop(AS_OF_KEY, None)
 
 
-def using_sample() -> bool:
-    """Return whether the app shows the bundled sample agency."""
-    return not uploads() and not st.session_state.get(HISTORY_SOURCE_KEY)
+def using_sample(ingested: Ingested) -> bool:
+    """Return whether the data is the bundled sample agency, shown when there is nothing else: no
+    upload, no history chosen or none saved yet. (The sample workbook uploaded is the user's.)"""
+    return not uploads() and [report.sha256 for report in ingested.files] == [_sample_digest()]
+
+
+@functools.cache
+def _sample_digest() -> str:
+    return hashlib.sha256(_sample_bytes()).hexdigest()
+
+
+def shows_history(seen: signin.Access) -> bool:
+    """Return whether pages show the upload history rather than files: as the session chose on
+    the Data page; until it chooses, when sign-in is on (a team shares one history) and the
+    session has uploaded nothing of its own."""
+    chosen = st.session_state.get(HISTORY_SOURCE_KEY)
+    if chosen is not None:
+        return bool(chosen)
+    return seen.person is not None and not uploads()
 
 
 # A shared result, not a copy per rerun: the core never mutates its inputs, and the key is the
@@ -193,16 +209,17 @@ def current() -> Ingested:
     seen = signin.access()
     if not seen.shows_data:
         st.stop()  # app.py's gate has drawn the sign-in page or the refusal instead
-    whole, own_files = _whole()
+    whole, own_files = _whole(seen)
     if seen.person is None:
         return whole
-    return views.viewed(whole, data_key(whole), seen.person, seen.people, own_files)
+    return views.viewed(whole, data_key(whole), seen.person, seen.people, own_files,
+                        default_as_of(whole))
 
 
-def _whole() -> tuple[Ingested, bool]:
+def _whole(seen: signin.Access) -> tuple[Ingested, bool]:
     """Return all the data this session is looking at, and whether it is the session's own
     upload (not the sample, not the history)."""
-    if st.session_state.get(HISTORY_SOURCE_KEY):
+    if shows_history(seen):
         history = _history()
         if history is not None:
             return history, False
@@ -308,9 +325,11 @@ def default_as_of(ingested: Ingested) -> date:
     """Return the day the data is first shown as of: the sample agency's own last day (it is a
     made-up agency frozen on that day), the user's data's last day up to today; the whole data's
     day in a person's view, so that a consultant away last week still sees this week."""
-    today = None if using_sample() else clock.today()
-    whole = views.whole_of(ingested)
-    return _last_day(whole.model, data_key(whole), today)
+    day = views.agency_day(ingested)
+    if day is not None:
+        return day
+    today = None if using_sample(ingested) else clock.today()
+    return _last_day(ingested.model, data_key(ingested), today)
 
 
 def as_of(ingested: Ingested) -> date:
@@ -342,7 +361,7 @@ def _files_key(ingested: Ingested) -> tuple[str, ...]:
 def queue_day(ingested: Ingested) -> date:
     """Return the day the call list starts on: today for the user's data, the sample's own day
     for the sample agency."""
-    return default_as_of(ingested) if using_sample() else clock.today()
+    return default_as_of(ingested) if using_sample(ingested) else clock.today()
 
 
 def data_key(ingested: Ingested) -> tuple[str, ...]:

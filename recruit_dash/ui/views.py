@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from recruit_dash.ingest.results import FileReport, Ingested
 from recruit_dash.metrics.ratio_ledger import Ledger
+from recruit_dash.model import Model
 from recruit_dash.people import People, Person, Scoped, scope
 from recruit_dash.ui.shared import SessionShared
 
 
 @dataclass
 class Viewed(Ingested):
-    """Ingested data as one person sees it: the model cut to their view (`scoped`), the data it
-    was cut from (`whole`: the as-of day is the agency's, not the person's last day), a key
-    naming the view for caches of results, and whether the files' rows were left out."""
+    """Ingested data as one person sees it: the model cut to their view (`scoped`), the whole
+    data's own last day (the as-of day is the agency's, not the person's last day), a key naming
+    the view for caches of results, and whether the files' rows were left out."""
 
-    whole: Ingested | None = field(default=None, repr=False)
+    agency_day: date | None = None
     scoped: Scoped | None = field(default=None, repr=False)
     viewer: str = ""
     rows_hidden: bool = False
@@ -35,10 +37,11 @@ _VIEWS = SessionShared("views", per_session=4)
 
 
 def viewed(whole: Ingested, whole_key: tuple[str, ...], person: Person, people: People,
-           own_files: bool) -> Ingested:
+           own_files: bool, agency_day: date) -> Ingested:
     """Return the data as the person sees it: the whole data, unchanged, for an owner or a
     manager; for a team lead or a consultant, a `Viewed` holding only their view's rows
-    (`whole_key` names the whole data; `own_files`: the files are the person's own upload)."""
+    (`whole_key` names the whole data, `agency_day` is its as-of day; `own_files`: the files are
+    the person's own upload)."""
     viewer = hashlib.sha256(repr((person, people.team_of(person))).encode()).hexdigest()[:16]
 
     def build() -> Ingested:
@@ -46,10 +49,10 @@ def viewed(whole: Ingested, whole_key: tuple[str, ...], person: Person, people: 
         if scoped.consultants is None:
             return whole
         files = whole.files if own_files else [_without_rows(report) for report in whole.files]
-        return Viewed(files, scoped.model, whole.profile, whole=whole, scoped=scoped,
+        return Viewed(files, scoped.model, whole.profile, agency_day=agency_day, scoped=scoped,
                       viewer=viewer, rows_hidden=not own_files)
 
-    return _VIEWS.get((whole_key, viewer, own_files), build)
+    return _VIEWS.get((whole_key, viewer, own_files, agency_day), build)
 
 
 def _without_rows(report: FileReport) -> FileReport:
@@ -61,9 +64,9 @@ def _without_rows(report: FileReport) -> FileReport:
         for sheet in report.sheets])
 
 
-def whole_of(ingested: Ingested) -> Ingested:
-    """Return the data a view was cut from (the data itself when it is not a view)."""
-    return ingested.whole if isinstance(ingested, Viewed) and ingested.whole else ingested
+def agency_day(ingested: Ingested) -> date | None:
+    """Return the whole data's as-of day for a view (None when the data is not a view)."""
+    return ingested.agency_day if isinstance(ingested, Viewed) else None
 
 
 def view_key(ingested: Ingested) -> tuple[str, ...]:
@@ -76,6 +79,14 @@ def team_ledger(ingested: Ingested, credit: str) -> Ledger | None:
     figures are compared with its median); None for any other view."""
     scoped = ingested.scoped if isinstance(ingested, Viewed) else None
     return (scoped.team_medians or {}).get(credit) if scoped else None
+
+
+def team_funnel(ingested: Ingested) -> Model | None:
+    """Return, for a consultant's view, their team's leads and milestones, unnamed, for the
+    funnel against the team (`funnel_against_team(…, team=…)`); None for any other view, whose
+    model holds the whole team."""
+    scoped = ingested.scoped if isinstance(ingested, Viewed) else None
+    return scoped.team_funnel if scoped else None
 
 
 def sees(ingested: Ingested, consultant: object) -> bool:

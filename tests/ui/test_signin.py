@@ -47,8 +47,9 @@ def write_people(path: Path) -> Path:
 
 
 @pytest.fixture
-def people_sheet(tmp_path, monkeypatch) -> Path:
-    """Configure the app's people sheet (RECRUIT_DASH_PEOPLE) for one test."""
+def people_sheet(tmp_path, monkeypatch, history) -> Path:
+    """Configure the app's people sheet (RECRUIT_DASH_PEOPLE) for one test, with an upload
+    history of its own (a signed-in team opens on the history once it holds uploads)."""
     path = write_people(tmp_path / "people.csv")
     monkeypatch.setenv("RECRUIT_DASH_PEOPLE", str(path))
     return path
@@ -221,11 +222,20 @@ def ratio(cell: str) -> float:
     return float(cell.split()[0].replace(",", ""))
 
 
+def leak(at: AppTest) -> str:
+    """Return the Consultants page's sentence on where the chosen consultant's chain leaks."""
+    return next(line.value for line in at.markdown if "Where the chain leaks most" in line.value)
+
+
 def test_a_consultant_is_compared_with_their_teams_median_but_sees_nobody_else(people_sheet):
     mine = signed_in("emma@northgate.example", "pages/consultants.py")
     assert consultants_on(mine) == {"Emma Lawson"}
     grid = mine.dataframe[0].value.set_index("Consultant")
     assert list(grid.index) == ["Emma Lawson", "Team median"]
+    # Her funnel against her team's: the same chain, and the same leak, as her team lead sees.
+    led = signed_in("sarah@northgate.example", "pages/consultants.py")
+    led.selectbox(key="consultants_person").set_value("Emma Lawson").run()
+    assert leak(mine) == leak(led) and "the team" in leak(mine)
     # The owner's grid names the North team; Emma's "team median" is theirs, not her own ratio.
     everyone = signed_in("owner@northgate.example", "pages/consultants.py")
     full = everyone.dataframe[0].value.set_index("Consultant")
@@ -275,3 +285,19 @@ def test_a_team_leads_import_is_recorded_as_theirs_and_what_moved_is_cut_to_each
     new_leads = next(card.value for card in overview.metric if card.label == "New leads")
     assert int(new_leads.replace(",", "")) == len(mine)
     assert consultants_on(overview) == {"Emma Lawson"}
+    # A signed-in team opens on the history it shares, not the sample: nobody has to find the
+    # Data page's switch, and a consultant (who uploads nothing) has no other way in.
+    assert not [box for box in overview.info if "sample data" in box.value]
+    assert any("2 uploads" in line.value for line in overview.sidebar.markdown)
+    data = signed_in("priya@northgate.example", "pages/data.py")
+    assert data.toggle(key="history_source_toggle").value is True
+
+
+def test_before_anything_is_saved_people_who_do_not_upload_are_told_who_brings_their_figures(
+        people_sheet):
+    consultant = signed_in("emma@northgate.example")
+    assert any("sample data" in box.value and "once the owner or a team lead saves" in box.value
+               for box in consultant.info)
+    lead = signed_in("sarah@northgate.example")
+    assert any("sample data" in box.value and "Upload your own tracker" in box.value
+               for box in lead.info)
