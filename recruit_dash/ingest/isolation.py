@@ -16,10 +16,12 @@ import os
 import pickle
 import resource
 import signal
+import sys
 import tempfile
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import connection, reduction
@@ -59,6 +61,7 @@ PARSE_CHILDREN = int(os.environ.get("RECRUIT_DASH_PARSE_CHILDREN", "0")) or min(
 
 log = logging.getLogger(__name__)
 _context_lock = threading.Lock()
+_main_lock = threading.Lock()  # one swap of the main module at a time
 _slots = threading.BoundedSemaphore(PARALLEL_PARSES)
 _queue_lock = threading.Lock()
 _queued = 0  # files waiting for a slot
@@ -239,9 +242,10 @@ def _run_children(name: str, data: bytes, seconds: float, memory_mb: int, work: 
                 name, data, sender, memory_mb, seconds, _SharedFile(handover.fileno()), work,
                 *arguments), daemon=True)
             children.append(_Child(process, receiver, sender, handover))
-        for child in children:
-            child.process.start()
-            child.sender.close()
+        with _without_main_script():
+            for child in children:
+                child.process.start()
+                child.sender.close()
         outcome, payload, failed = _watch(children, seconds, started)
         if outcome == "ok":
             payload = [child.payload for child in children]
@@ -338,6 +342,30 @@ def _context() -> multiprocessing.context.BaseContext:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["recruit_dash.ingest.pipeline"])
         return context
+
+
+@contextlib.contextmanager
+def _without_main_script():
+    """Start children without running the parent's main script again.
+
+    A child the forkserver starts first runs the parent's `__main__` file (as `__mp_main__`), so
+    that its functions can be unpickled; under Streamlit that file is the app's script, whose run
+    imports Streamlit and the pages and costs the parse about a second. The children's work lives
+    in the core, which the forkserver has preloaded: while they start, the parent's main module
+    is one with no file. (Only a Streamlit run replaces it meanwhile; then that run's stays.)
+    """
+    with _main_lock:
+        main = sys.modules.get("__main__")
+        stand_in = types.ModuleType("__main__")
+        sys.modules["__main__"] = stand_in
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is stand_in:
+                if main is None:
+                    del sys.modules["__main__"]
+                else:
+                    sys.modules["__main__"] = main
 
 
 def _address_space() -> int:

@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 import make_hostile
@@ -194,3 +196,27 @@ def test_a_child_that_dies_stops_the_others_and_becomes_a_sentence():
     assert isinstance(outcome, FileReport) and outcome.limited
     assert outcome.error.startswith("'crash.xlsx' asks for more memory than a lead tracker needs")
     assert time.monotonic() - started < 20, "the child still at work was left running"
+
+
+def test_a_child_started_from_the_app_does_not_run_the_apps_script_again(tmp_path, monkeypatch):
+    # Under Streamlit the main module is the app's script, and the server runs other threads, so
+    # the children come from the forkserver, which would run that script again in each child
+    # (importing Streamlit and every page) before it read a cell.
+    marker = tmp_path / "ran"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write('the script ran')\n", encoding="utf-8")
+    app = types.ModuleType("__main__")
+    app.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", app)
+    busy, done = threading.Event(), threading.Event()
+    other = threading.Thread(target=lambda: (busy.set(), done.wait(60)))  # another session's run
+    other.start()
+    try:
+        busy.wait(10)
+        report, tables = ingest_file_isolated("lead_tracker.xlsx", SAMPLE.read_bytes())
+    finally:
+        done.set()
+        other.join()
+    assert report.ok and len(tables["leads"]) == 1700
+    assert not marker.exists()
+    assert sys.modules["__main__"] is app  # the app's own main module, back as it was
