@@ -53,8 +53,12 @@ def page_start(title: str) -> tuple[Ingested, date]:
     data, sidebar) and return the data and the as-of date the page should show."""
     _leave_legacy_navigation()
     st.title(title)
+    # The banner's place comes before the data is read: a new upload being read never leaves
+    # the sample's banner on screen meanwhile.
+    banner = st.empty()
     ingested = state.current()
-    sample_banner(ingested)
+    with banner.container():
+        sample_banner(ingested)
     # Imported here: the readiness module draws with this module's helpers.
     from recruit_dash.ui import readiness
 

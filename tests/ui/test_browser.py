@@ -30,13 +30,16 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     """Start `streamlit run app.py` and yield its address; stop it afterwards."""
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        # Its own history file: the test process may hold the session's one open.
-        env={**os.environ, "RECRUIT_DASH_DB": str(tmp_path_factory.mktemp("server") / "h.duckdb")},
-    )
+    folder = tmp_path_factory.mktemp("server")
+    # Its output goes to a file: a pipe nobody reads would stop the server once it filled.
+    with (folder / "streamlit.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            # Its own history file: the test process may hold the session's one open.
+            env={**os.environ, "RECRUIT_DASH_DB": str(folder / "h.duckdb")},
+        )
     url = f"http://127.0.0.1:{port}"
     wait_until_serving(process, url, 60)
     yield url
@@ -77,6 +80,7 @@ def test_upload_on_data_page_then_overview_shows_figures(server, browser, tmp_pa
 
     page.get_by_role("link", name="Data").click()
     page.get_by_text("What we understood").wait_for(timeout=30_000)
+    _idle(page)  # a file given while the page is still drawing can go to an input it replaces
     page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
     # Once the upload is ours, the sample banner goes and the sheet list names the upload.
     page.get_by_text("Lead Tracker: leads").first.wait_for(timeout=60_000)
