@@ -372,7 +372,8 @@ def upload_as_of(tables: dict[str, pd.DataFrame], today: date | None = None) -> 
 def delete_upload(execute: Callable[[str, list], object], mark: str, upload_id: int,
                   by: str | None) -> bool:
     """Delete an upload and its rows through a backend's `execute(sql, parameters)` (inside the
-    backend's transaction and its turn to write; `mark`: its parameter placeholder, "?" or "%s"),
+    backend's transaction and its turn to write; `mark`: how its SQL marks a parameter, "?" or
+    "%s"),
     keeping who deleted it in `deletions`; return whether there was such an upload."""
     def run(sql: str, parameters: list):
         return execute(sql.replace("?", mark), parameters)

@@ -26,20 +26,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_app(folder: Path, port: int, environment: dict[str, str], *options: str
+              ) -> subprocess.Popen:
+    """Start `streamlit run app.py` on 127.0.0.1 at the port, with the environment and further
+    options given, in a session of its own; its output goes to `streamlit-PORT.log` in the folder
+    (a pipe nobody reads would stop the server once it filled)."""
+    with (folder / f"streamlit-{port}.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", *options],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment,
+            start_new_session=True)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """Start `streamlit run app.py` and yield its address; stop it afterwards."""
+    """Start the app and yield its address; stop it afterwards."""
     port = _free_port()
     folder = tmp_path_factory.mktemp("server")
-    # Its output goes to a file: a pipe nobody reads would stop the server once it filled.
-    with (folder / "streamlit.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            # Its own history file: the test process may hold the session's one open.
-            env={**os.environ, "RECRUIT_DASH_DB": str(folder / "h.duckdb")},
-        )
+    # Its own history file: the test process may hold the session's one open.
+    process = start_app(folder, port, {**os.environ, "RECRUIT_DASH_DB": str(folder / "h.duckdb")})
     url = f"http://127.0.0.1:{port}"
     wait_until_serving(process, url, 60)
     yield url

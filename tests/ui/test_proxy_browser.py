@@ -29,7 +29,7 @@ import pytest
 import test_browser
 import test_signin_browser
 from conftest import PINNED_TODAY, SAMPLE, SAMPLE_PREV
-from test_browser import REQUIRED, ROOT, _free_port, _idle, wait_until_serving
+from test_browser import REQUIRED, ROOT, _free_port, _idle, start_app, wait_until_serving
 from test_signin import CONSULTANTS, write_people
 from test_signin_browser import WAIT_MS, consultant_choices, named, sign_in
 
@@ -134,13 +134,8 @@ def instances(nginx, database, provider, proxy_port, tmp_path_factory):
             port = _free_port()
             while port in {proxy_port, *started.ports}:  # nothing listens on those yet
                 port = _free_port()
-            with (folder / f"streamlit-{port}.log").open("wb") as log:
-                started.processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
-                     str(port), "--server.address", LOOPBACK, "--server.headless", "true",
-                     "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets_file)],
-                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment,
-                    start_new_session=True))
+            started.processes.append(
+                start_app(folder, port, environment, "--secrets.files", str(secrets_file)))
             started.ports.append(port)
         for port, process in zip(started.ports, started.processes, strict=True):
             wait_until_serving(process, f"http://{LOOPBACK}:{port}", 90)

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 import threading
 
 import pytest
 import test_browser
-from test_browser import ROOT, _free_port, _idle, wait_until_serving
+from test_browser import _free_port, _idle, start_app, wait_until_serving
 from test_signin import CONSULTANTS, write_people
 
 LOOPBACK = "127.0.0.1"
@@ -53,14 +51,10 @@ def server(provider, tmp_path_factory):
         'client_secret = "recruit-dash-test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
         encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", LOOPBACK, "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets_file)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={**os.environ, "RECRUIT_DASH_DB": str(folder / "history.duckdb"),
-             "RECRUIT_DASH_PEOPLE": str(write_people(folder / "people.csv"))},
-    )
+    process = start_app(folder, port, {
+        **os.environ, "RECRUIT_DASH_DB": str(folder / "history.duckdb"),
+        "RECRUIT_DASH_PEOPLE": str(write_people(folder / "people.csv"))},
+        "--secrets.files", str(secrets_file))
     wait_until_serving(process, url, 90)
     yield url
     process.terminate()
